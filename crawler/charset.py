@@ -1,0 +1,62 @@
+"""Decode an HTML response body to text, the way a browser would pick the encoding.
+
+Order: BOM, the HTTP ``Content-Type`` charset, the page's ``<meta charset>`` / ``http-equiv``
+declaration, then detection from the bytes. Never raises; undecodable bytes become U+FFFD.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+from charset_normalizer import from_bytes
+from w3lib.encoding import html_to_unicode
+
+_DETECT_SAMPLE = 256 * 1024
+_FALLBACK = "cp1252"
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+_NON_ASCII = re.compile(rb"[\x80-\xff]")
+
+
+def detect_encoding(body: bytes) -> str | None:
+    """Guess the encoding of undeclared bytes: UTF-8 when valid, else charset_normalizer's best."""
+    sample = body[:_DETECT_SAMPLE]
+    if not _NON_ASCII.search(sample):
+        return "utf-8"
+    try:
+        sample.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError as exc:
+        # a multi-byte sequence cut by the sample boundary is still UTF-8
+        if exc.start >= len(sample) - 3 and len(body) > len(sample):
+            return "utf-8"
+    try:
+        best = from_bytes(sample).best()
+    except Exception:  # the detector must never break decoding
+        return _FALLBACK
+    return best.encoding if best is not None else _FALLBACK
+
+
+def _is_utf8(name: str) -> bool:
+    try:
+        return codecs.lookup(name).name == "utf-8"
+    except LookupError:
+        return False
+
+
+def _mislabelled_utf8(body: bytes) -> bool:
+    """True when bytes claimed as UTF-8 hold 8-bit text with no valid UTF-8 sequence at all."""
+    return bool(_NON_ASCII.search(body)) and not _UTF8_MULTIBYTE.search(body)
+
+
+def decode_html(body: bytes, content_type: str | None) -> str:
+    """Return ``body`` as text; see the module docstring for how the encoding is chosen."""
+    if not body:
+        return ""
+    try:
+        encoding, text = html_to_unicode(content_type, body, auto_detect_fun=detect_encoding)
+    except Exception:  # w3lib is robust, but a decoder must never fail the caller
+        return body.decode("utf-8", errors="replace")
+    if "\ufffd" in text and _is_utf8(encoding) and _mislabelled_utf8(body):
+        return body.decode(_FALLBACK, errors="replace")
+    return text

@@ -1,0 +1,215 @@
+"""JSON-LD reading for the metadata extractor: lenient parsing, ``@graph`` flattening, ``@id`` links.
+
+``read_jsonld`` turns the page's ``<script type="application/ld+json">`` texts into a ``JsonLd``
+view that picks the article node and exposes its fields as plain strings. Never raises.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+ARTICLE_TYPES = frozenset(
+    {
+        "article", "newsarticle", "blogposting", "reportagenewsarticle", "analysisnewsarticle",
+        "opinionnewsarticle", "backgroundnewsarticle", "reviewnewsarticle", "liveblogposting",
+        "techarticle", "scholarlyarticle", "report", "socialmediaposting", "discussionforumposting",
+        "askpublicnewsarticle", "satiricalarticle", "advertisertcontentarticle", "medicalscholarlyarticle",
+        "review", "recipe", "videoobject", "podcastepisode", "creativework",
+    }
+)
+PAGE_TYPES = frozenset({"webpage", "itempage", "collectionpage", "aboutpage", "profilepage", "medicalwebpage"})
+ORG_TYPES = frozenset({"organization", "newsmediaorganization", "corporation", "website", "localbusiness"})
+_MAX_DEPTH = 8
+_MAX_NODES = 2000
+_MAX_SCRIPT = 2_000_000
+_TRAILING_COMMA = re.compile(r",\s*([}\]])")
+_WRAPPERS = re.compile(r"^\s*(?:<!--|//\s*<!\[CDATA\[|<!\[CDATA\[)|(?:-->|//\s*\]\]>|\]\]>|;)\s*$")
+
+
+def _loads(text: str) -> Any:
+    try:
+        return json.loads(text, strict=False)
+    except (ValueError, RecursionError):
+        pass
+    cleaned = _TRAILING_COMMA.sub(r"\1", _WRAPPERS.sub("", text))
+    try:
+        return json.loads(cleaned, strict=False)
+    except (ValueError, RecursionError):
+        return None
+
+
+def _types(node: dict[str, Any]) -> frozenset[str]:
+    raw = node.get("@type")
+    values = raw if isinstance(raw, list) else [raw]
+    return frozenset(v.rsplit("/", 1)[-1].lower() for v in values if isinstance(v, str))
+
+
+def _walk(roots: Iterable[Any]) -> Iterator[dict[str, Any]]:
+    """Every dict reachable from ``roots`` (depth- and count-limited, iterative)."""
+    stack: list[tuple[Any, int]] = [(root, 0) for root in roots]
+    stack.reverse()
+    seen = 0
+    while stack and seen < _MAX_NODES:
+        value, depth = stack.pop()
+        if depth > _MAX_DEPTH:
+            continue
+        children: list[Any] = []
+        if isinstance(value, dict):
+            seen += 1
+            yield value
+            children = [v for v in value.values() if isinstance(v, dict | list)]
+        elif isinstance(value, list):
+            children = [v for v in value if isinstance(v, dict | list)]
+        stack.extend((child, depth + 1) for child in reversed(children))
+
+
+def text_of(value: Any) -> str | None:
+    """A plain string from a JSON-LD value: a string, ``{"@value"|"name": ...}`` or the first of a list."""
+    if isinstance(value, str):
+        stripped = value.strip()
+        return stripped or None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, dict):
+        return text_of(value.get("@value") or value.get("name"))
+    if isinstance(value, list):
+        for item in value:
+            found = text_of(item)
+            if found:
+                return found
+    return None
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+@dataclass
+class JsonLd:
+    """The JSON-LD nodes of one page and the node chosen as the article."""
+
+    nodes: list[dict[str, Any]] = field(default_factory=list)
+    by_id: dict[str, dict[str, Any]] = field(default_factory=dict)
+    article: dict[str, Any] = field(default_factory=dict)
+    page: dict[str, Any] = field(default_factory=dict)
+
+    def resolve(self, value: Any) -> Any:
+        """Follow a ``{"@id": ...}`` reference to its full node in the page, when there is one."""
+        if isinstance(value, dict) and set(value) <= {"@id", "@type"}:
+            ref = value.get("@id")
+            if isinstance(ref, str):
+                return self.by_id.get(ref, value)
+        return value
+
+    def get(self, key: str) -> str | None:
+        """A field of the article node, else of the web page node."""
+        for node in (self.article, self.page):
+            found = text_of(self.resolve(node.get(key)))
+            if found:
+                return found
+        return None
+
+    def authors(self) -> list[str]:
+        names: list[str] = []
+        for key in ("author", "creator"):
+            for item in _as_list(self.article.get(key)):
+                name = self._person_name(self.resolve(item))
+                if name:
+                    names.append(name)
+            if names:
+                break
+        return names
+
+    def _person_name(self, item: Any) -> str | None:
+        if isinstance(item, str):
+            return item.strip() or None
+        if not isinstance(item, dict):
+            return None
+        name = text_of(item.get("name"))
+        if name:
+            return name
+        given, family = text_of(item.get("givenName")), text_of(item.get("familyName"))
+        return " ".join(part for part in (given, family) if part) or None
+
+    def images(self) -> list[str]:
+        found: list[str] = []
+        for node in (self.article, self.page):
+            for item in _as_list(self.resolve(node.get("image") or node.get("thumbnailUrl"))):
+                resolved = self.resolve(item)
+                url = resolved if isinstance(resolved, str) else None
+                if isinstance(resolved, dict):
+                    url = text_of(resolved.get("url") or resolved.get("contentUrl") or resolved.get("@id"))
+                if url:
+                    found.append(url.strip())
+        return found
+
+    def url(self) -> str | None:
+        for value in (self.article.get("url"), self.article.get("mainEntityOfPage"), self.page.get("url")):
+            resolved = self.resolve(value)
+            if isinstance(resolved, dict):
+                resolved = resolved.get("@id") or resolved.get("url")
+            if isinstance(resolved, str) and resolved.strip().startswith(("http://", "https://", "/")):
+                return resolved.strip()
+        return None
+
+    def site_name(self) -> str | None:
+        publisher = self.resolve(self.article.get("publisher"))
+        if isinstance(publisher, dict):
+            name = text_of(publisher.get("name"))
+            if name:
+                return name
+        for node in self.nodes:
+            if "website" in _types(node):
+                name = text_of(node.get("name"))
+                if name:
+                    return name
+        return None
+
+    def keywords(self) -> list[str]:
+        raw = self.article.get("keywords")
+        if isinstance(raw, str):
+            separator = "," if "," in raw else ";"
+            return [part.strip() for part in raw.split(separator) if part.strip()]
+        return [text for text in (text_of(item) for item in _as_list(raw)) if text]
+
+
+def _article_rank(node: dict[str, Any]) -> int:
+    types = _types(node)
+    rank = 0
+    if types & ARTICLE_TYPES:
+        rank += 4
+    if node.get("headline"):
+        rank += 2
+    if node.get("datePublished"):
+        rank += 1
+    if node.get("articleBody"):
+        rank += 1
+    return rank
+
+
+def read_jsonld(scripts: Iterable[str]) -> JsonLd:
+    """Parse every JSON-LD script leniently (bad scripts are skipped) and pick the article node."""
+    roots = []
+    for text in scripts:
+        if len(text) <= _MAX_SCRIPT:
+            parsed = _loads(text)
+            if parsed is not None:
+                roots.append(parsed)
+    view = JsonLd(nodes=[node for node in _walk(roots) if "@type" in node])
+    for node in view.nodes:
+        ref = node.get("@id")
+        if isinstance(ref, str) and ref not in view.by_id:
+            view.by_id[ref] = node
+    ranked = [node for node in view.nodes if _article_rank(node) >= 4]
+    if ranked:
+        view.article = max(ranked, key=_article_rank)
+    view.page = next((node for node in view.nodes if _types(node) & PAGE_TYPES), {})
+    if not view.article and view.page.get("headline"):
+        view.article = view.page
+    return view

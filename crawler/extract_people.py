@@ -1,0 +1,73 @@
+"""Author-name cleaning for the metadata extractor.
+
+Turns raw bylines ("By Jane Doe and John Roe, Staff Writers | Updated May 3") into person or
+organisation names: prefixes, roles, dates, e-mails and URLs removed, lists split, duplicates dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+_PREFIX = re.compile(
+    r"^\s*(?:(?:written|posted|published|reported|story|text|words|photos?|report|compiled)\s+)?"
+    r"(?:by|von|par|por|di|door|af|av|from|author|autor|auteur|autore|text|texte|redaktion)\b\s*[:\-–—]?\s*",
+    re.IGNORECASE,
+)
+_SPLIT = re.compile(r"\s*(?:,|;|&|\||/|·|•|\s+(?:and|und|et|y|e|en|og|och|i)\s+)\s*", re.IGNORECASE)
+_ROLE_WORDS = re.compile(
+    r"\b(?:staff|writer|reporter|correspondent|editor|editors|contributor|contributing|columnist|"
+    r"senior|chief|published|updated|posted|modified|minutes?|min read|read|photographer|"
+    r"redakteur|redakteurin|korrespondent|mitarbeiter|aktualisiert|veröffentlicht|stand|"
+    r"more|about|follow|email|twitter|facebook|share|comments?|view|profile|all posts|"
+    r"associate|news desk|producer|analyst|guest|team|bureau|special to)\b",
+    re.IGNORECASE,
+)
+_NOISE = re.compile(r"https?://\S+|\S+@\S+\.\S+|@\w+|\(.*?\)|\[.*?\]", re.IGNORECASE)
+_DIGIT = re.compile(r"\d")
+_HAS_LETTER = re.compile(r"[^\W\d_]")
+_MAX_NAME = 60
+_MAX_WORDS = 6
+
+
+def _clean_part(part: str) -> str | None:
+    part = _PREFIX.sub("", part.strip(" \t\n.,:;-–—|'\"()[]"))
+    part = part.strip(" \t\n.,:;-–—|'\"()[]")
+    if not part or len(part) > _MAX_NAME or _DIGIT.search(part) or not _HAS_LETTER.search(part):
+        return None
+    if _ROLE_WORDS.search(part):
+        return None
+    words = part.split()
+    if len(words) > _MAX_WORDS:
+        return None
+    if part.islower() and len(words) > 1:
+        return None
+    return " ".join(words)
+
+
+def split_names(raw: str) -> list[str]:
+    """The names in one raw byline string, in order."""
+    if not raw or raw.lstrip().startswith(("http://", "https://", "www.")):
+        return []
+    text = _NOISE.sub(" ", raw[:500])
+    text = re.sub(r"\s+", " ", text).strip()
+    text = _PREFIX.sub("", text)
+    names: list[str] = []
+    for part in _SPLIT.split(text):
+        cleaned = _clean_part(part)
+        if cleaned:
+            names.append(cleaned)
+    return names
+
+
+def clean_authors(raws: Iterable[str]) -> tuple[str, ...]:
+    """Split, clean and de-duplicate (case-insensitively) the names of several raw bylines."""
+    seen: set[str] = set()
+    out: list[str] = []
+    for raw in raws:
+        for name in split_names(raw):
+            key = name.casefold()
+            if key not in seen:
+                seen.add(key)
+                out.append(name)
+    return tuple(out)

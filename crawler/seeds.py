@@ -1,0 +1,163 @@
+"""Seed files -> typed ``SeedRecord``s (or ``SeedRejection``s saying why not).
+
+A seed file is a YAML front-matter block (python-frontmatter, lossless loader); a plain YAML
+mapping is accepted too. The original text and its sha256 travel with the record so nothing of
+the seed is ever lost. Paths, folders (searched recursively) and globs are expanded lazily.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import frontmatter
+import yaml
+
+from crawler.errors import SeedError
+from crawler.models import ArticleRef, ImageClaim, SeedRecord, SeedRejection
+from crawler.urls import canonicalize_url
+from storage.seedyaml import SeedYAMLHandler, load_yaml
+
+MAX_SEED_BYTES = 5_000_000
+_HANDLER = SeedYAMLHandler()
+
+
+def find_seed_files(inputs: Iterable[str], patterns: Iterable[str]) -> Iterator[Path]:
+    """Every seed file named by ``inputs`` (files, folders, globs), each once, in a stable order."""
+    patterns = tuple(patterns)
+    seen: set[Path] = set()
+    for item in inputs:
+        path = Path(item)
+        if path.is_dir():
+            candidates: Iterable[Path] = sorted(
+                {p for pattern in patterns for p in path.rglob(pattern) if p.is_file()}
+            )
+        elif path.exists():
+            candidates = [path]
+        else:
+            matches = sorted(glob.glob(item, recursive=True))
+            if not matches:
+                raise SeedError(f"{item}: no such file, folder or matching glob")
+            candidates = [Path(m) for m in matches if Path(m).is_file()]
+        for candidate in candidates:
+            key = candidate.resolve()
+            if key not in seen:
+                seen.add(key)
+                yield candidate
+
+
+def read_seed(path: Path) -> SeedRecord | SeedRejection:
+    """Read one seed file; never raises for bad content, only says why it was rejected."""
+    try:
+        if path.stat().st_size > MAX_SEED_BYTES:
+            return SeedRejection(path=str(path), reason=f"file is larger than {MAX_SEED_BYTES:,} bytes")
+        data = path.read_bytes()
+    except OSError as exc:
+        return SeedRejection(path=str(path), reason=f"cannot read file: {exc.strerror or exc}")
+    digest = hashlib.sha256(data).hexdigest()
+    try:
+        return parse_seed(data, path=str(path), sha256=digest)
+    except SeedError as exc:
+        return SeedRejection(path=str(path), reason=str(exc), sha256=digest)
+
+
+def parse_seed(data: bytes, *, path: str, sha256: str) -> SeedRecord:
+    if b"\x00" in data:
+        raise SeedError("binary file, not a text seed record")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SeedError(f"not UTF-8 text (invalid byte at offset {exc.start})") from exc
+    fields = _front_matter(text)
+    article = _article(fields, role="article", where="")
+    related_items = _typed(fields, "related", list, "") or []
+    related = tuple(
+        _article(_mapping(item, f"related[{i}]"), role="related", where=f"related[{i}]")
+        for i, item in enumerate(related_items)
+    )
+    return SeedRecord(path=path, text=text, sha256=sha256, fields=fields, article=article, related=related)
+
+
+def _front_matter(text: str) -> dict[str, Any]:
+    try:
+        if _HANDLER.detect(text):
+            metadata, _ = frontmatter.parse(text, handler=_HANDLER)
+            data: Any = metadata
+        else:
+            data = load_yaml(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise SeedError(f"invalid YAML{where}: {problem}") from exc
+    if not isinstance(data, dict) or not data:
+        kind = "empty" if not data else type(data).__name__
+        raise SeedError(f"front matter is {kind}, not a YAML mapping of seed fields")
+    return data
+
+
+def _mapping(value: Any, where: str) -> Mapping[str, Any]:
+    if not isinstance(value, dict):
+        raise SeedError(f"{where} must be a mapping, not {type(value).__name__}")
+    return value
+
+
+def _typed(fields: Mapping[str, Any], key: str, kind: type | tuple[type, ...], where: str) -> Any:
+    value = fields.get(key)
+    if value is None:
+        return None
+    wrong = not isinstance(value, kind) or (isinstance(value, bool) and kind in (int, (int, float)))
+    if wrong:
+        names = " or ".join(k.__name__ for k in (kind if isinstance(kind, tuple) else (kind,)))
+        raise SeedError(f"field {where + '.' if where else ''}{key} must be {names}, not {value!r:.80}")
+    return value
+
+
+def _url(value: str, where: str) -> str:
+    try:
+        return canonicalize_url(value)
+    except ValueError as exc:
+        raise SeedError(f"{where}: {exc}") from exc
+
+
+def _article(fields: Mapping[str, Any], *, role: str, where: str) -> ArticleRef:
+    raw = [_typed(fields, key, str, where) for key in ("originalUrl", "webUrl")]
+    urls = tuple(dict.fromkeys(_url(u, f"{where or 'seed'} URL") for u in raw if u))
+    if not urls:
+        raise SeedError(f"{where or 'seed'} has no article URL (originalUrl or webUrl)")
+    for key in ("title", "publishedDateTime", "excerpt"):
+        _typed(fields, key, str, where)
+    alternates = tuple(
+        _url(u, f"{where or 'seed'} {key}")
+        for key in ("ampWebUrl", "cdnAmpWebUrl")
+        if (u := _typed(fields, key, str, where))
+    )
+    image_items = _typed(fields, "images", list, where) or []
+    prefix = f"{where}." if where else ""
+    images = tuple(_image(_mapping(item, f"{prefix}images[{i}]"), f"{prefix}images[{i}]")
+                   for i, item in enumerate(image_items))
+    return ArticleRef(
+        role=role,
+        path=where,
+        url=urls[0],
+        urls=urls,
+        title=fields.get("title"),
+        published=fields.get("publishedDateTime"),
+        images=images,
+        alternates=alternates,
+    )
+
+
+def _image(fields: Mapping[str, Any], where: str) -> ImageClaim:
+    url = _typed(fields, "url", str, where)
+    if not url:
+        raise SeedError(f"{where} has no url")
+    return ImageClaim(
+        url=_url(url, f"{where}.url"),
+        width=_typed(fields, "width", int, where),
+        height=_typed(fields, "height", int, where),
+        is_cached=_typed(fields, "isCached", bool, where),
+    )

@@ -1,0 +1,1 @@
+"""newsvault's storage layer: the SQLite archive and its exports. Never imports the crawler."""
