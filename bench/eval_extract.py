@@ -20,8 +20,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from crawler.extract import extract_metadata  # noqa: E402
-from crawler.models import PageMetadata  # noqa: E402
+from crawler.extract import extract_metadata
+from crawler.models import PageMetadata
 
 DEFAULT_REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
 
@@ -76,8 +76,13 @@ def main() -> int:
         return 2
     out = args.out or Path(tempfile.gettempdir()) / "newsvault_extract_predictions.jsonl"
     run(args.realdata, out, args.limit)
-    command = [sys.executable, str(args.realdata / "score.py"), str(args.realdata / "pages.jsonl"), str(out),
-               "--markdown"]
+    command = [
+        sys.executable,
+        str(args.realdata / "score.py"),
+        str(args.realdata / "pages.jsonl"),
+        str(out),
+        "--markdown",
+    ]
     if args.by_corpus:
         command.append("--by-corpus")
     print(f"predictions: {out}")

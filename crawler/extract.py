@@ -31,11 +31,12 @@ Each field is taken from the first source, in this order of trust, that gives a 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import html
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -48,13 +49,21 @@ from crawler.models import PageMetadata
 
 _SPACE = re.compile(r"\s+")
 _LANG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
-_TITLE_SEPARATORS = re.compile(r"\s+(?:\||-|–|—|::|·|•|»|/)\s+")
+_TITLE_SEPARATORS = re.compile(r"\s+(?:\||-|\u2013|\u2014|::|·|•|»|/)\s+")
 _KEYWORD_SPLIT = re.compile(r"\s*[,;]\s*")
 _BYLINE = (
     "[itemprop=author] [itemprop=name], [itemprop=author], [rel=author], .byline, .by-line, "
     ".author-name, .author, [class*=byline], [class*=author-name], [class*=article-author], "
-    "[class*=autor], address.author"
+    "[class*=autor], address.author, a[href*='/author/'], a[href*='/authors/'], a[href*='/autor/'], "
+    "a[href*='/autoren/']"
 )
+_BYLINE_TEXT = re.compile(
+    r"(?m)^[ \t]*(?:By|BY|Von|VON|Autor(?:in)?:|Author:|Text:|Par|Por)[ \t]*\n?[ \t]*"
+    r"([A-ZÀ-ÖØ-Þ][\w'\u2019.-]+(?:[ \t]+[A-ZÀ-ÖØ-Þ][\w'\u2019.-]+){1,3}(?:[ \t]*(?:,|and|und|&)[ \t]*"
+    r"[A-ZÀ-ÖØ-Þ][\w'\u2019.-]+(?:[ \t]+[A-ZÀ-ÖØ-Þ][\w'\u2019.-]+){1,3})*)"
+)
+_BYLINE_SCAN = 60_000
+_TEXT_DATE_SCAN = 3000
 _DATE_MARKUP = (
     "[class*=date], [class*=time], [class*=publish], [class*=posted], [class*=meta], [id*=date], "
     "[class*=datum], [class*=byline]"
@@ -70,6 +79,11 @@ class _Page:
     url: str | None
     meta: dict[str, list[str]] = field(default_factory=dict)
     ld: JsonLd = field(default_factory=JsonLd)
+
+    @functools.cached_property
+    def visible_text(self) -> str:
+        body = self.tree.body
+        return body.text(separator="\n") if body is not None else ""
 
     def first(self, *keys: str) -> str | None:
         for key in keys:
@@ -159,17 +173,26 @@ def _site_name(page: _Page) -> str | None:
     )
 
 
-def _strip_site(title: str, site: str | None) -> str:
+def _strip_site(title: str, site: str | None, host: str | None) -> str:
+    """Remove a leading or trailing " | Site" segment that names the site (or its host)."""
     parts = _TITLE_SEPARATORS.split(title)
     if len(parts) < 2:
         return title
-    folded_site = site.casefold() if site else None
-    if folded_site:
-        kept = [part for part in parts if part.casefold() not in folded_site and folded_site not in part.casefold()]
-        if kept and len(kept) < len(parts):
-            return " - ".join(kept) if len(kept) > 1 else kept[0]
-    longest = max(parts, key=len)
-    return longest if len(longest) >= 0.5 * len(title) else title
+    names = [name.casefold().replace(" ", "") for name in (site, host) if name]
+    for index in (-1, 0):
+        segment = parts[index].casefold().replace(" ", "")
+        if segment and any(segment in name or name in segment for name in names):
+            kept = parts[:-1] if index == -1 else parts[1:]
+            return title[title.find(kept[0]) : title.rfind(kept[-1]) + len(kept[-1])]
+    return title
+
+
+def _host(url: str | None) -> str | None:
+    if not url:
+        return None
+    host = urlsplit(url).hostname or ""
+    labels = [label for label in host.split(".") if label not in {"www", "m", "amp"}]
+    return labels[-2] if len(labels) >= 2 else None
 
 
 def _h1(page: _Page) -> str | None:
@@ -179,19 +202,20 @@ def _h1(page: _Page) -> str | None:
 
 
 def _title(page: _Page, site: str | None) -> str | None:
-    candidates = (
-        page.ld.get("headline"),
-        page.first("og:title"),
-        page.first("twitter:title"),
-        page.first("headline"),
-        page.first("dc.title", "dcterms.title"),
-        _h1(page),
-        _node_text(page.tree.css_first("title")),
-    )
-    for candidate in candidates:
-        cleaned = _clean(candidate)
-        if cleaned:
-            return _strip_site(cleaned, site)
+    headline = _clean(page.ld.get("headline"))
+    if headline:
+        return headline
+    host = _host(page.url)
+    metas = [
+        _clean(value)
+        for value in (page.first("og:title"), page.first("twitter:title"), _node_text(page.tree.css_first("title")))
+    ]
+    h1 = _h1(page)
+    if h1 and any(meta and h1.casefold() in meta.casefold() for meta in metas):
+        return h1
+    for candidate in (metas[0], metas[1], _clean(page.first("headline", "dc.title", "dcterms.title")), h1, metas[2]):
+        if candidate:
+            return _strip_site(candidate, site, host)
     return None
 
 
@@ -206,20 +230,40 @@ def _description(page: _Page) -> str | None:
 # ---------------------------------------------------------------- authors
 
 
-def _markup_bylines(page: _Page) -> Iterator[str]:
-    for node in page.tree.css(_BYLINE)[:_MAX_MARKUP_CHECK]:
+def _markup_bylines(page: _Page) -> list[str]:
+    """The first byline element that yields a name (elements inside ``<article>`` first)."""
+    nodes = page.tree.css(f"article :is({_BYLINE})")[:_MAX_MARKUP_CHECK] + page.tree.css(_BYLINE)[:_MAX_MARKUP_CHECK]
+    for node in nodes:
         text = _node_text(node)
-        if text and len(text) <= 120:
-            yield text
+        if text and len(text) <= 120 and clean_authors([text]):
+            return [text]
+    return []
+
+
+def _text_bylines(page: _Page) -> list[str]:
+    """A "By Jane Doe" / "Autor: Jane Doe" line in the visible text."""
+    body = page.tree.body
+    if body is None:
+        return []
+    match = _BYLINE_TEXT.search(page.visible_text[:_BYLINE_SCAN])
+    return [match.group(1)] if match else []
 
 
 def _author_sources(page: _Page) -> Iterator[list[str]]:
     yield page.ld.authors()
     yield page.all("author")
     yield [v for v in page.all("article:author") if not v.startswith(("http://", "https://", "www."))]
-    yield page.all("dc.creator", "dcterms.creator", "sailthru.author", "parsely-author", "byl",
-                   "citation_author", "cxenseparse:author")
-    yield list(_markup_bylines(page))
+    yield page.all(
+        "dc.creator",
+        "dcterms.creator",
+        "sailthru.author",
+        "parsely-author",
+        "byl",
+        "citation_author",
+        "cxenseparse:author",
+    )
+    yield _markup_bylines(page)
+    yield _text_bylines(page)
 
 
 def _authors(page: _Page) -> tuple[str, ...]:
@@ -234,15 +278,47 @@ def _authors(page: _Page) -> tuple[str, ...]:
 
 
 _PUBLISHED_META = (
-    "article:published_time", "og:published_time", "og:article:published_time", "published_time",
-    "datepublished", "article:published", "dc.date.issued", "dc.date", "dcterms.date", "dcterms.created",
-    "dcterms.issued", "dc.date.created", "date", "pubdate", "publishdate", "publish-date", "publish_date",
-    "sailthru.date", "parsely-pub-date", "citation_publication_date", "citation_date", "article.published",
-    "datecreated", "release_date", "created", "displaydate", "originalpublicationdate", "og:pubdate",
+    "article:published_time",
+    "og:published_time",
+    "og:article:published_time",
+    "published_time",
+    "datepublished",
+    "article:published",
+    "dc.date.issued",
+    "dc.date",
+    "dcterms.date",
+    "dcterms.created",
+    "dcterms.issued",
+    "dc.date.created",
+    "date",
+    "pubdate",
+    "publishdate",
+    "publish-date",
+    "publish_date",
+    "sailthru.date",
+    "parsely-pub-date",
+    "citation_publication_date",
+    "citation_date",
+    "article.published",
+    "datecreated",
+    "release_date",
+    "created",
+    "displaydate",
+    "originalpublicationdate",
+    "og:pubdate",
 )
 _MODIFIED_META = (
-    "article:modified_time", "og:updated_time", "og:modified_time", "article:modified", "datemodified",
-    "dcterms.modified", "dc.date.modified", "last-modified", "lastmod", "modified_time", "article.updated",
+    "article:modified_time",
+    "og:updated_time",
+    "og:modified_time",
+    "article:modified",
+    "datemodified",
+    "dcterms.modified",
+    "dc.date.modified",
+    "last-modified",
+    "lastmod",
+    "modified_time",
+    "article.updated",
 )
 
 
@@ -275,12 +351,20 @@ def _markup_date(page: _Page) -> When | None:
     return None
 
 
+def _text_date(page: _Page) -> When | None:
+    """A written date in the visible text just after the headline (or at the top of the page)."""
+    text = page.visible_text
+    h1 = _h1(page)
+    start = max(text.find(h1), 0) if h1 else 0
+    return parse_human_date(text[start : start + _TEXT_DATE_SCAN], limit=_TEXT_DATE_SCAN)
+
+
 def _published(page: _Page) -> When | None:
     found = _first_date((page.ld.get("datePublished"), *page.all(*_PUBLISHED_META)))
     found = found or _first_date((_itemprop(page, "datePublished"),))
     found = found or _first_date(_time_elements(page))
     found = found or _first_date((page.ld.get("dateCreated"),))
-    return found or _markup_date(page) or url_date(page.url)
+    return found or _markup_date(page) or url_date(page.url) or _text_date(page)
 
 
 def _modified(page: _Page) -> When | None:

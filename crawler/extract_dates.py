@@ -49,9 +49,7 @@ _MONTHS: Mapping[str, int] = MappingProxyType(
 
 _MONTH_ALT = "|".join(sorted((re.escape(m) for m in _MONTHS), key=len, reverse=True))
 _TIME_PART = r"(?:[,\s]+(?:at\s+|um\s+|à\s+|-\s*)?(\d{1,2})[:.h](\d{2})(?::(\d{2}))?\s*([ap]\.?m\.?)?)?"
-_MDY = re.compile(
-    rf"\b({_MONTH_ALT})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b{_TIME_PART}", re.IGNORECASE
-)
+_MDY = re.compile(rf"\b({_MONTH_ALT})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b{_TIME_PART}", re.IGNORECASE)
 _DMY = re.compile(
     rf"(?<!\d)(\d{{1,2}})(?:\.|st|nd|rd|th|er|º)?\s*(?:de\s+)?({_MONTH_ALT})\.?,?\s+(?:de\s+)?(\d{{4}})\b"
     rf"{_TIME_PART}",
@@ -136,9 +134,9 @@ def parse_machine_date(value: str) -> When | None:
     return parse_human_date(value)
 
 
-def _clock(hour: str | None, minute: str | None, second: str | None, ampm: str | None) -> tuple[
-    int, int, int, int
-] | None:
+def _clock(
+    hour: str | None, minute: str | None, second: str | None, ampm: str | None
+) -> tuple[int, int, int, int] | None:
     if hour is None or minute is None:
         return None
     h = int(hour)
@@ -162,11 +160,11 @@ def _from_words(match: re.Match[str], month_first: bool) -> When | None:
     return _build(int(year), month, int(day), _clock(*groups[3:7]), None)
 
 
-def parse_human_date(value: str) -> When | None:
-    """Find a date written for people ("March 5, 2019", "5. März 2019", "05.03.2019") in ``value``."""
+def parse_human_date(value: str, limit: int = 500) -> When | None:
+    """The first date written for people ("March 5, 2019", "5. März 2019", "05.03.2019") in ``value``."""
     if not value:
         return None
-    text = value[:500]
+    text = value[:limit]
     found: list[tuple[int, When]] = []
     for pattern, month_first in ((_MDY, True), (_DMY, False)):
         match = pattern.search(text)

@@ -14,15 +14,32 @@ from typing import Any
 
 ARTICLE_TYPES = frozenset(
     {
-        "article", "newsarticle", "blogposting", "reportagenewsarticle", "analysisnewsarticle",
-        "opinionnewsarticle", "backgroundnewsarticle", "reviewnewsarticle", "liveblogposting",
-        "techarticle", "scholarlyarticle", "report", "socialmediaposting", "discussionforumposting",
-        "askpublicnewsarticle", "satiricalarticle", "advertisertcontentarticle", "medicalscholarlyarticle",
-        "review", "recipe", "videoobject", "podcastepisode", "creativework",
+        "article",
+        "newsarticle",
+        "blogposting",
+        "reportagenewsarticle",
+        "analysisnewsarticle",
+        "opinionnewsarticle",
+        "backgroundnewsarticle",
+        "reviewnewsarticle",
+        "liveblogposting",
+        "techarticle",
+        "scholarlyarticle",
+        "report",
+        "socialmediaposting",
+        "discussionforumposting",
+        "askpublicnewsarticle",
+        "satiricalarticle",
+        "advertisertcontentarticle",
+        "medicalscholarlyarticle",
+        "review",
+        "recipe",
+        "videoobject",
+        "podcastepisode",
+        "creativework",
     }
 )
 PAGE_TYPES = frozenset({"webpage", "itempage", "collectionpage", "aboutpage", "profilepage", "medicalwebpage"})
-ORG_TYPES = frozenset({"organization", "newsmediaorganization", "corporation", "website", "localbusiness"})
 _MAX_DEPTH = 8
 _MAX_NODES = 2000
 _MAX_SCRIPT = 2_000_000

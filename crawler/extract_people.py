@@ -11,19 +11,21 @@ from collections.abc import Iterable
 
 _PREFIX = re.compile(
     r"^\s*(?:(?:written|posted|published|reported|story|text|words|photos?|report|compiled)\s+)?"
-    r"(?:by|von|par|por|di|door|af|av|from|author|autor|auteur|autore|text|texte|redaktion)\b\s*[:\-–—]?\s*",
+    r"(?:by|von|par|por|di|door|af|av|from|author|autor|auteur|autore|text|texte|redaktion)\b\s*[:\-\u2013\u2014]?\s*",
     re.IGNORECASE,
 )
 _SPLIT = re.compile(r"\s*(?:,|;|&|\||/|·|•|\s+(?:and|und|et|y|e|en|og|och|i)\s+)\s*", re.IGNORECASE)
 _ROLE_WORDS = re.compile(
-    r"\b(?:staff|writer|reporter|correspondent|editor|editors|contributor|contributing|columnist|"
+    r"\b(?:writer|reporter|correspondent|editor|editors|contributor|contributing|columnist|"
     r"senior|chief|published|updated|posted|modified|minutes?|min read|read|photographer|"
     r"redakteur|redakteurin|korrespondent|mitarbeiter|aktualisiert|veröffentlicht|stand|"
-    r"more|about|follow|email|twitter|facebook|share|comments?|view|profile|all posts|"
+    r"more|about|follow|alle|all|posts|beiträge|articles|artikel|email|twitter|facebook|share|comments?|"
+    r"view|profile|"
     r"associate|news desk|producer|analyst|guest|team|bureau|special to)\b",
     re.IGNORECASE,
 )
 _NOISE = re.compile(r"https?://\S+|\S+@\S+\.\S+|@\w+|\(.*?\)|\[.*?\]", re.IGNORECASE)
+_STRIP = " \t\n.,:;-\u2013\u2014|'\"()[]"
 _DIGIT = re.compile(r"\d")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 _MAX_NAME = 60
@@ -31,8 +33,8 @@ _MAX_WORDS = 6
 
 
 def _clean_part(part: str) -> str | None:
-    part = _PREFIX.sub("", part.strip(" \t\n.,:;-–—|'\"()[]"))
-    part = part.strip(" \t\n.,:;-–—|'\"()[]")
+    part = _PREFIX.sub("", part.strip(_STRIP))
+    part = part.strip(_STRIP)
     if not part or len(part) > _MAX_NAME or _DIGIT.search(part) or not _HAS_LETTER.search(part):
         return None
     if _ROLE_WORDS.search(part):

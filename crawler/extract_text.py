@@ -39,8 +39,23 @@ _BLOCKS = (
     "figcaption, table, ul, ol, dl, header, main, br, hr, address, summary, details"
 )
 _LINKY = "ul, ol, dl, table, div, section, p, li"
-_TAG_WEIGHT = {"div": 5, "article": 10, "main": 5, "section": 3, "pre": 3, "td": 3, "blockquote": 3,
-               "ol": -3, "ul": -3, "dl": -3, "li": -3, "form": -3, "th": -5, "h1": -5, "h2": -5}
+_TAG_WEIGHT = {
+    "div": 5,
+    "article": 10,
+    "main": 5,
+    "section": 3,
+    "pre": 3,
+    "td": 3,
+    "blockquote": 3,
+    "ol": -3,
+    "ul": -3,
+    "dl": -3,
+    "li": -3,
+    "form": -3,
+    "th": -5,
+    "h1": -5,
+    "h2": -5,
+}
 _MARK = "\u2029"
 _SPACE = re.compile(r"\s+")
 _BOILERPLATE_LINE = re.compile(

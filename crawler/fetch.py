@@ -12,6 +12,7 @@ import email.utils
 import ssl
 import time
 from types import TracebackType
+from urllib.parse import urljoin, urlsplit
 
 import aiohttp
 from yarl import URL
@@ -21,6 +22,7 @@ from crawler.decode import decode_body
 from crawler.errors import ConfigError, FetchError, PermanentFetchError, RetryableFetchError
 from crawler.models import FetchResult, HttpResponseHead
 from crawler.settings import Settings
+from crawler.urls import canonicalize_url
 
 RETRYABLE_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504, 507, 509, 520, 521, 522, 523, 524})
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -112,7 +114,7 @@ class Fetcher:
         started_at = dt.datetime.now(dt.UTC)
         clock = time.monotonic()
         redirects: list[HttpResponseHead] = []
-        current, seen = URL(url), {url}
+        current, seen = URL(url, encoded=True), {url}
         request_headers = {"Accept": accept, **(headers or {})}
         while True:
             self._check_target(current)
@@ -140,11 +142,15 @@ class Fetcher:
     def _next_hop(self, current: URL, head: HttpResponseHead, seen: set[str], count: int) -> URL:
         location = head.header("location") or ""
         try:
-            target = current.join(URL(location, encoded=True)).with_fragment(None)
+            joined = urljoin(str(current), location.strip())
         except ValueError as exc:
-            raise PermanentFetchError(f"redirect to an invalid URL {location!r}") from exc
-        if target.scheme not in ("http", "https"):
+            raise PermanentFetchError(f"redirect to an invalid URL {location!r}", status=head.status) from exc
+        if urlsplit(joined).scheme.lower() not in ("http", "https"):
             raise PermanentFetchError(f"redirect to a non-http URL {location!r}", status=head.status)
+        try:
+            target = URL(canonicalize_url(joined), encoded=True)
+        except ValueError as exc:
+            raise PermanentFetchError(f"redirect to an invalid URL {location!r}: {exc}", status=head.status) from exc
         if str(target) in seen:
             raise PermanentFetchError(f"redirect loop at {target}", status=head.status)
         if count > self.settings.max_redirects:

@@ -35,7 +35,7 @@ class RetryPolicy:
         self.max_attempts = settings.max_attempts
         self.retry_after_cap_s = settings.retry_after_cap_s
         self._backoff = wait_exponential_jitter(
-            initial=settings.backoff_initial_s, max=settings.backoff_max_s, jitter=settings.backoff_initial_s
+            multiplier=settings.backoff_initial_s, max=settings.backoff_max_s, jitter=settings.backoff_initial_s
         )
 
     def is_retryable(self, error: BaseException, attempts: int) -> bool:

@@ -49,14 +49,21 @@ def find_seed_files(inputs: Iterable[str], patterns: Iterable[str]) -> Iterator[
                 yield candidate
 
 
-def read_seed(path: Path) -> SeedRecord | SeedRejection:
-    """Read one seed file; never raises for bad content, only says why it was rejected."""
+def read_seed_bytes(path: Path) -> bytes | SeedRejection:
+    """The file's bytes, or why it cannot be read (missing, unreadable, too large)."""
     try:
         if path.stat().st_size > MAX_SEED_BYTES:
             return SeedRejection(path=str(path), reason=f"file is larger than {MAX_SEED_BYTES:,} bytes")
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         return SeedRejection(path=str(path), reason=f"cannot read file: {exc.strerror or exc}")
+
+
+def read_seed(path: Path) -> SeedRecord | SeedRejection:
+    """Read one seed file; never raises for bad content, only says why it was rejected."""
+    data = read_seed_bytes(path)
+    if isinstance(data, SeedRejection):
+        return data
     digest = hashlib.sha256(data).hexdigest()
     try:
         return parse_seed(data, path=str(path), sha256=digest)

@@ -163,3 +163,40 @@ class ImageInfo:
     byte_size: int
     sha256: str
     error: str | None = None
+
+
+@record
+class ArchivedImage:
+    """An image of an archived article: the seed's claim beside what the archive holds."""
+
+    url: str
+    state: str
+    sha256: str | None
+    mime_type: str | None
+    width: int | None
+    height: int | None
+    byte_size: int | None
+    cached: bool | None
+    claimed_width: int | None = None
+    claimed_height: int | None = None
+    claimed_cached: bool | None = None
+    relation: str = "image"
+
+
+@record
+class ArchivedArticle:
+    """A page as archived, with the seed record (text and item path) that named it first."""
+
+    url_id: int
+    url: str
+    seed_text: str
+    seed_path: str
+    item_path: str
+    role: str
+    fetched_at: str
+    final_url: str | None
+    status: int | None
+    body_sha256: str | None
+    metadata: dict[str, Any]
+    note: str | None
+    images: tuple[ArchivedImage, ...] = ()

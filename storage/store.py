@@ -13,7 +13,7 @@ import hashlib
 import json
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Callable, Collection
+from collections.abc import AsyncIterator, Callable, Collection, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from types import TracebackType
@@ -24,6 +24,8 @@ import aiosqlite
 from storage.errors import StoreError
 from storage.migrations import check_and_migrate
 from storage.records import (
+    ArchivedArticle,
+    ArchivedImage,
     FetchResult,
     HttpResponseHead,
     ImageInfo,
@@ -177,6 +179,9 @@ class Store:
                         (seed_id, article.path, position, image_id, image.width, image.height, image.is_cached),
                     )
             return True
+
+    async def has_seed(self, sha256: str) -> bool:
+        return await self._fetchone("SELECT 1 FROM seeds WHERE sha256 = ?", (sha256,)) is not None
 
     async def record_rejection(self, rejection: SeedRejection) -> None:
         async with self._transaction() as db:
@@ -397,3 +402,70 @@ class Store:
     def connection(self) -> aiosqlite.Connection:
         """The read side for exports and queries in ``storage``; writes go through the methods."""
         return self._conn
+
+    # -- export reading --------------------------------------------------------------------------
+
+    _ARTICLES = (
+        "SELECT sa.url_id, u.url, s.text, s.path, sa.path, sa.role, f.started_at, f.final_url, f.status, "
+        "f.body_sha256, p.title, p.description, p.authors, p.published_at, p.modified_at, p.canonical_url, "
+        "p.site_name, p.language, p.lead_image_url, p.topics, p.text, p.note, sa.seed_id "
+        "FROM (SELECT *, row_number() OVER (PARTITION BY url_id ORDER BY role != 'article', seed_id, path) AS rank "
+        "      FROM seed_articles) sa "
+        "JOIN seeds s ON s.id = sa.seed_id JOIN urls u ON u.id = sa.url_id "
+        "JOIN pages p ON p.url_id = sa.url_id JOIN fetches f ON f.id = p.fetch_id "
+        "WHERE sa.rank = 1 AND u.state = 'done' ORDER BY sa.seed_id, sa.path"
+    )
+    _IMAGES = (
+        "SELECT u.url, u.state, i.sha256, i.mime_type, i.width, i.height, i.byte_size, i.cached, "
+        "si.claimed_width, si.claimed_height, si.claimed_cached, 'image' "
+        "FROM seed_images si JOIN urls u ON u.id = si.url_id LEFT JOIN images i ON i.url_id = si.url_id "
+        "WHERE si.seed_id = ? AND si.article_path = ? "
+        "UNION ALL "
+        "SELECT u.url, u.state, i.sha256, i.mime_type, i.width, i.height, i.byte_size, i.cached, "
+        "NULL, NULL, NULL, 'lead_image' "
+        "FROM links l JOIN urls u ON u.id = l.to_id LEFT JOIN images i ON i.url_id = l.to_id "
+        "WHERE l.from_id = ? AND l.relation = 'lead_image'"
+    )
+
+    async def iter_articles(self, batch: int = 200) -> AsyncIterator[ArchivedArticle]:
+        """Every archived page a seed names, once, with the first seed record that names it."""
+        async with self._conn.execute(self._ARTICLES) as cursor:
+            while rows := await cursor.fetchmany(batch):
+                for row in rows:
+                    yield await self._article(row)
+
+    async def _article(self, row: Any) -> ArchivedArticle:
+        keys = ("title", "description", "authors", "published_at", "modified_at", "canonical_url", "site_name",
+                "language", "lead_image_url", "topics", "text")
+        metadata = dict(zip(keys, row[10:21], strict=True))
+        metadata["authors"] = json.loads(metadata["authors"])
+        metadata["topics"] = json.loads(metadata["topics"])
+        images = await self._fetchall(self._IMAGES, (row[22], row[4], row[0]))
+        return ArchivedArticle(
+            url_id=row[0], url=row[1], seed_text=row[2], seed_path=row[3], item_path=row[4], role=row[5],
+            fetched_at=row[6], final_url=row[7], status=row[8], body_sha256=row[9], metadata=metadata,
+            note=row[21], images=tuple(_archived_image(r) for r in _unique_images(images)),
+        )
+
+    async def read_blob(self, sha256: str) -> bytes | None:
+        row = await self._fetchone("SELECT data FROM blobs WHERE sha256 = ?", (sha256,))
+        return None if row is None else bytes(row[0])
+
+
+def _unique_images(rows: Iterable[Any]) -> list[Any]:
+    """An image both claimed by the seed and found as the lead image is listed once, as claimed."""
+    seen: set[str] = set()
+    unique = []
+    for row in rows:
+        if row[0] not in seen:
+            seen.add(row[0])
+            unique.append(row)
+    return unique
+
+
+def _archived_image(row: Any) -> ArchivedImage:
+    return ArchivedImage(
+        url=row[0], state=row[1], sha256=row[2], mime_type=row[3], width=row[4], height=row[5], byte_size=row[6],
+        cached=None if row[7] is None else bool(row[7]), claimed_width=row[8], claimed_height=row[9],
+        claimed_cached=None if row[10] is None else bool(row[10]), relation=row[11],
+    )

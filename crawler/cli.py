@@ -1,0 +1,163 @@
+"""The ``newsvault`` command: a thin click layer over ``run_crawl``, the store and the exporters.
+
+It parses arguments, loads settings (defaults < ``--config`` file < flags), runs, prints, and maps
+errors to exit statuses in one place: 0 all archived, 1 some URLs failed or seeds were rejected
+(or the run was stopped), 2 usage, configuration or archive errors.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from crawler import __version__
+from crawler.errors import CrawlerError
+from crawler.models import CrawlReport
+from crawler.run import install_stop_signals, open_store, run_crawl
+from crawler.settings import Settings, load_settings
+from storage.errors import StoreError
+from storage.export import export_markdown
+
+EXIT_OK, EXIT_INCOMPLETE, EXIT_USAGE = 0, 1, 2
+_T = TypeVar("_T")
+
+
+def _fail(message: str) -> None:
+    click.echo(f"newsvault: error: {message}", err=True)
+    sys.exit(EXIT_USAGE)
+
+
+def _run(coro: Coroutine[Any, Any, _T]) -> _T:
+    """Run a coroutine; our own errors become a clear message and exit status 2."""
+    try:
+        return asyncio.run(coro)
+    except (CrawlerError, StoreError) as exc:
+        _fail(str(exc))
+        raise AssertionError("unreachable") from exc
+
+
+def common_options(func: Callable[..., None]) -> Callable[..., None]:
+    """``--archive`` and ``--config``, which every command takes."""
+    func = click.option("--config", "config_file", metavar="FILE", type=click.Path(dir_okay=False),
+                        help="TOML settings file (see config/default.toml).")(func)
+    return click.option("--archive", "archive_dir", metavar="DIR", help="Archive folder (default: archive/).")(func)
+
+
+def settings_from(config_file: str | None, **flags: Any) -> Settings:
+    try:
+        return load_settings(config_file, flags)
+    except CrawlerError as exc:
+        _fail(str(exc))
+        raise AssertionError("unreachable") from exc
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="newsvault")
+def main() -> None:
+    """newsvault: crawl news seed records, archive pages and images, export them."""
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, metavar="[SEEDS]...")
+@common_options
+@click.option("--concurrency", type=int, help="Requests in flight at once, over all hosts (default 16).")
+@click.option("--per-host", type=int, help="Requests in flight at once to one host (default 2).")
+@click.option("--delay", "delay_s", type=float, metavar="SECONDS", help="Minimum gap between requests to one host.")
+@click.option("--connect-to", multiple=True, metavar="HOST:PORT:HOST2:PORT2",
+              help="Connect to HOST2:PORT2 for requests to HOST:PORT, as curl does (repeatable).")
+@click.option("--ca-bundle", metavar="PATH", help="PEM file of CA certificates to trust.")
+@click.option("--user-agent", help="User-Agent header to send.")
+@click.option("--allow-private-networks", is_flag=True, default=None,
+              help="Allow private, loopback and reserved addresses.")
+@click.option("--progress", type=click.Choice(["auto", "bar", "log", "off"]), help="Progress display.")
+def crawl(inputs: tuple[str, ...], config_file: str | None, **flags: Any) -> None:
+    """Crawl seed files, folders or globs (default: seeds/) into the archive; resumes where it stopped."""
+    settings = settings_from(config_file, **flags)
+    logging.basicConfig(level=logging.INFO if settings.progress == "log" else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
+
+    async def crawl_with_signals() -> CrawlReport:
+        stop = asyncio.Event()
+        install_stop_signals(stop)
+        return await run_crawl(settings, list(inputs) or ["seeds"], stop=stop)
+
+    report = _run(crawl_with_signals())
+    click.echo(format_report(report))
+    sys.exit(EXIT_OK if report.ok else EXIT_INCOMPLETE)
+
+
+def format_report(report: CrawlReport) -> str:
+    lines = [
+        f"seeds: {report.seeds_accepted} accepted, {report.seeds_rejected} rejected",
+        f"pages: {report.pages_done} archived, {report.pages_failed} failed",
+        f"images: {report.images_done} archived, {report.images_failed} failed",
+        f"pending: {report.pending}, blocked: {report.blocked}",
+        f"requests this run: {report.requests} in {report.elapsed_s:.1f} s",
+    ]
+    if report.interrupted:
+        lines.append("stopped before the end: run `newsvault crawl` again to resume")
+    lines += [f"rejected seed {r.path}: {r.reason}" for r in report.rejections]
+    lines += [f"failed {url}: {reason}" for url, reason in report.failures]
+    return "\n".join(lines)
+
+
+@main.command()
+@common_options
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+def status(config_file: str | None, archive_dir: str | None, as_json: bool) -> None:
+    """Show what the archive holds: seeds, pages and images by state."""
+    settings = settings_from(config_file, archive_dir=archive_dir)
+    if not settings.store_path.exists():
+        _fail(f"no archive at {settings.store_path}: run `newsvault crawl` first")
+
+    async def read() -> dict[str, Any]:
+        store = await open_store(settings)
+        try:
+            counts: dict[str, Any] = dict(await store.counts())
+            counts["images"] = {**counts["images"], "claims": await store.image_claims()}
+            return counts
+        finally:
+            await store.close()
+
+    counts = _run(read())
+    if as_json:
+        click.echo(json.dumps(counts, indent=2))
+        return
+    click.echo(f"archive: {settings.store_path}")
+    click.echo(f"seeds: {counts['seeds']['accepted']} accepted, {counts['seeds']['rejected']} rejected")
+    for kind in ("pages", "images"):
+        states = ", ".join(f"{state} {n}" for state, n in counts[kind].items() if not isinstance(n, dict))
+        click.echo(f"{kind}: {states}")
+    claims = counts["images"]["claims"]
+    click.echo(f"image size claims: {claims['held']} held, {claims['not_held']} did not, "
+               f"{claims['unchecked']} not checked yet")
+
+
+@main.command()
+@common_options
+@click.option("--format", "fmt", type=click.Choice(["markdown"]), default="markdown", show_default=True,
+              help="Export format.")
+@click.option("--out", metavar="DIR", help="Output folder (default: ARCHIVE/export).")
+def export(config_file: str | None, archive_dir: str | None, fmt: str, out: str | None) -> None:
+    """Write archived articles out (Markdown with YAML front matter, images beside them)."""
+    settings = settings_from(config_file, archive_dir=archive_dir)
+    if not settings.store_path.exists():
+        _fail(f"no archive at {settings.store_path}: run `newsvault crawl` first")
+    out_dir = Path(out) if out else Path(settings.archive_dir) / "export"
+
+    async def write() -> int:
+        store = await open_store(settings)
+        try:
+            return await export_markdown(store, out_dir)
+        finally:
+            await store.close()
+
+    written = _run(write())
+    click.echo(f"exported {written} articles to {out_dir}")

@@ -1,0 +1,162 @@
+"""``run_crawl(settings, inputs) -> CrawlReport``: the whole crawl as one callable function.
+
+Loads the seeds into the store, returns claims left by an earlier run, then drives the workers
+until the frontier is empty or a stop is asked for. A stop finishes in-flight work for up to
+``GRACE_S`` seconds and gives everything else back to the frontier.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hashlib
+import logging
+import signal
+import time
+from collections.abc import Sequence
+
+from crawler.fetch import Fetcher
+from crawler.frontier import Frontier
+from crawler.models import CrawlReport, Job, SeedRejection
+from crawler.progress import Progress
+from crawler.errors import SeedError
+from crawler.seeds import find_seed_files, parse_seed, read_seed_bytes
+from crawler.settings import Settings
+from crawler.urls import host_key
+from crawler.workers import JobProcessor
+from storage.store import Store
+
+log = logging.getLogger(__name__)
+GRACE_S = 4.0
+
+
+async def open_store(settings: Settings) -> Store:
+    return await Store.open(settings.store_path, host_key=host_key)
+
+
+async def load_seeds(store: Store, inputs: Sequence[str], settings: Settings) -> tuple[int, list[SeedRejection]]:
+    """Store every seed file's record (a content seen before is not parsed again)."""
+    accepted, rejections = 0, []
+    for path in find_seed_files(inputs, settings.seed_patterns):
+        data = read_seed_bytes(path)
+        if isinstance(data, bytes):
+            digest = hashlib.sha256(data).hexdigest()
+            if await store.has_seed(digest):
+                accepted += 1
+                continue
+            try:
+                seed = parse_seed(data, path=str(path), sha256=digest)
+            except SeedError as exc:
+                data = SeedRejection(path=str(path), reason=str(exc), sha256=digest)
+            else:
+                await store.add_seed(seed, fetch_alternates=settings.fetch_alternates)
+                accepted += 1
+                continue
+        rejections.append(data)
+        await store.record_rejection(data)
+        log.warning("rejected seed %s: %s", data.path, data.reason)
+    return accepted, rejections
+
+
+async def _drain(running: dict[asyncio.Task[None], Job], store: Store) -> None:
+    """Finish in-flight jobs for a grace period, then cancel and release the rest."""
+    if not running:
+        return
+    _, pending = await asyncio.wait(running, timeout=GRACE_S)
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)
+    await store.release([running[task] for task in pending])
+
+
+async def _drive(
+    store: Store, frontier: Frontier, processor: JobProcessor, settings: Settings,
+    stop: asyncio.Event, progress: Progress,
+) -> bool:
+    """Run jobs until the frontier is exhausted (False) or ``stop`` is set (True)."""
+    running: dict[asyncio.Task[None], Job] = {}
+    stop_waiter = asyncio.ensure_future(stop.wait())
+    try:
+        while not stop.is_set():
+            while len(running) < settings.concurrency and (job := await frontier.next_job()) is not None:
+                running[asyncio.create_task(processor.process(job))] = job
+            if not running and await frontier.exhausted():
+                return False
+            await asyncio.wait(
+                [*running, stop_waiter], timeout=frontier.wait_hint(), return_when=asyncio.FIRST_COMPLETED
+            )
+            for task in [t for t in running if t.done()]:
+                job = running.pop(task)
+                if (error := task.exception()) is not None:  # a bug, not a bad URL: keep going, say why
+                    log.error("internal error on %s", job.url, exc_info=error)
+                    await store.record_failed_attempt(
+                        job, error=f"internal error: {type(error).__name__}: {error}", status=None,
+                        started_at=dt.datetime.now(dt.UTC), elapsed_s=0.0, final=True,
+                    )
+            progress.update(processor.tally)
+        await store.release(frontier.buffered())
+        frontier.forget_buffer()
+        await _drain(running, store)
+        return True
+    finally:
+        stop_waiter.cancel()
+
+
+def install_stop_signals(stop: asyncio.Event) -> None:
+    """First SIGINT/SIGTERM: stop gracefully. Second: cancel the crawl at once."""
+    loop = asyncio.get_running_loop()
+    main = asyncio.current_task()
+
+    def on_signal() -> None:
+        if stop.is_set() and main is not None:
+            main.cancel()
+        stop.set()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, on_signal)
+
+
+async def run_crawl(
+    settings: Settings, inputs: Sequence[str], *, stop: asyncio.Event | None = None
+) -> CrawlReport:
+    started = time.monotonic()
+    stop = stop or asyncio.Event()
+    store = await open_store(settings)
+    try:
+        accepted, rejections = await load_seeds(store, inputs, settings)
+        await store.reclaim_claims()
+        counts = await store.counts()
+        total = sum(counts["pages"].values()) + sum(counts["images"].values())
+        progress = Progress(settings.progress, total=total)
+        async with Fetcher(settings) as fetcher:
+            frontier = Frontier(store, settings)
+            processor = JobProcessor(store, fetcher, frontier, settings)
+            try:
+                interrupted = await _drive(store, frontier, processor, settings, stop, progress)
+            finally:
+                progress.close()
+        return await _report(store, accepted, rejections, interrupted, fetcher.requests, started)
+    finally:
+        await store.close()
+
+
+async def _report(
+    store: Store, accepted: int, rejections: list[SeedRejection], interrupted: bool, requests: int, started: float
+) -> CrawlReport:
+    counts = await store.counts()
+    pages, images = counts["pages"], counts["images"]
+    return CrawlReport(
+        seeds_accepted=accepted,
+        seeds_rejected=len(rejections),
+        pages_done=pages["done"],
+        pages_failed=pages["failed"],
+        images_done=images["done"],
+        images_failed=images["failed"],
+        pending=pages["pending"] + pages["in_progress"] + images["pending"] + images["in_progress"],
+        blocked=pages["blocked"] + images["blocked"],
+        requests=requests,
+        interrupted=interrupted,
+        elapsed_s=time.monotonic() - started,
+        rejections=tuple(rejections[:50]),
+        failures=tuple(await store.failures(50)),
+    )

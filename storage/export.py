@@ -1,0 +1,160 @@
+"""Markdown export: one file per archived article, YAML front matter, images beside them.
+
+The front matter is the seed's own record for the article (same keys, order and values, read and
+written with the lossless YAML of ``storage.seedyaml``) plus an ``archive`` block of what was
+archived; the body is the main text. Every file is written under a temporary name, then renamed,
+so an interrupted export leaves no half-written file. Names cannot leave the output folder.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import hashlib
+import os
+import re
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import frontmatter
+
+from storage.records import ArchivedArticle, ArchivedImage
+from storage.seedyaml import SeedYAMLHandler
+from storage.store import Store
+
+_HANDLER = SeedYAMLHandler()
+_ITEM = re.compile(r"related\[(\d+)\]")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_EXTENSIONS = {
+    "image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "image/webp": "webp", "image/svg+xml": "svg",
+    "image/avif": "avif", "image/bmp": "bmp", "image/tiff": "tiff", "image/x-icon": "ico",
+    "image/vnd.microsoft.icon": "ico", "image/heic": "heic", "image/heif": "heif",
+}
+IMAGES_DIR = "images"
+MAX_SLUG = 60
+
+
+def slugify(text: str | None, *, limit: int = MAX_SLUG) -> str:
+    """ASCII letters, digits and single hyphens only: safe on every OS and in every URL."""
+    ascii_text = unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:limit].rstrip("-") or "untitled"
+
+
+def article_file_name(article: ArchivedArticle, record: dict[str, Any]) -> str:
+    """``<date>-<title slug>-<url hash>.md``: stable across exports, unique per URL."""
+    date = next(
+        (m.group(0) for v in (record.get("publishedDateTime"), article.metadata.get("published_at"),
+                              article.fetched_at) if isinstance(v, str) and (m := _DATE.match(v))),
+        "undated",
+    )
+    title = record.get("title") if isinstance(record.get("title"), str) else article.metadata.get("title")
+    digest = hashlib.sha256(article.url.encode()).hexdigest()[:10]
+    return f"{date}-{slugify(title)}-{digest}.md"
+
+
+def image_file_name(image: ArchivedImage) -> str | None:
+    if image.sha256 is None or image.state != "done":
+        return None
+    return f"{IMAGES_DIR}/{image.sha256}.{_EXTENSIONS.get(image.mime_type or '', 'bin')}"
+
+
+@lru_cache(maxsize=8)
+def _seed_fields(seed_text: str) -> dict[str, Any]:
+    return dict(frontmatter.loads(seed_text, handler=_HANDLER).metadata)
+
+
+def seed_item(seed_text: str, item_path: str) -> dict[str, Any]:
+    """The seed's own mapping for the article: the whole record, or one of its related items."""
+    record = copy.deepcopy(_seed_fields(seed_text))
+    match = _ITEM.fullmatch(item_path)
+    if match is None:
+        return record
+    return dict(record["related"][int(match.group(1))])
+
+
+def _image_block(image: ArchivedImage) -> dict[str, Any]:
+    block: dict[str, Any] = {"url": image.url, "relation": image.relation, "state": image.state}
+    block["file"] = image_file_name(image)
+    block |= {"type": image.mime_type, "width": image.width, "height": image.height, "bytes": image.byte_size,
+              "sha256": image.sha256, "cached": bool(image.cached) and image.state == "done"}
+    if image.claimed_width is not None or image.claimed_height is not None:
+        block["claimed"] = {"width": image.claimed_width, "height": image.claimed_height}
+        block["claim_holds"] = (
+            None if image.width is None
+            else image.claimed_width == image.width and image.claimed_height == image.height
+        )
+    return block
+
+
+def archive_block(article: ArchivedArticle) -> dict[str, Any]:
+    metadata = {k: v for k, v in article.metadata.items() if k != "text"}
+    block: dict[str, Any] = {
+        "url": article.url, "final_url": article.final_url, "status": article.status,
+        "fetched_at": article.fetched_at, "sha256": article.body_sha256, "metadata": metadata,
+        "images": [_image_block(image) for image in article.images],
+    }
+    if article.note:
+        block["note"] = article.note
+    return block
+
+
+def render_article(article: ArchivedArticle) -> tuple[str, str]:
+    """The file name and the Markdown text of one article."""
+    record = seed_item(article.seed_text, article.item_path)
+    front = {**record, "archive": archive_block(article)}
+    body_parts = []
+    lead = next((f for image in article.images if (f := image_file_name(image))), None)
+    if lead:
+        alt = str(record.get("title") or article.metadata.get("title") or "").replace("]", ")")
+        body_parts.append(f"![{alt}]({lead})")
+    text = article.metadata.get("text") or ""
+    body_parts += [line.strip() for line in text.splitlines() if line.strip()]
+    post = frontmatter.Post("\n\n".join(body_parts), handler=_HANDLER, **front)
+    return article_file_name(article, record), frontmatter.dumps(post, handler=_HANDLER) + "\n"
+
+
+def _inside(folder: Path, name: str) -> Path:
+    path = (folder / name).resolve()
+    if folder.resolve() not in path.parents:
+        raise ValueError(f"export name {name!r} would leave {folder}")
+    return path
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write to a temporary name in the same folder, then rename: never a half-written file."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+
+
+async def _write_images(store: Store, out_dir: Path, article: ArchivedArticle) -> None:
+    for image in article.images:
+        name = image_file_name(image)
+        if name is None or image.sha256 is None:
+            continue
+        path = _inside(out_dir, name)
+        if path.exists() and path.stat().st_size == image.byte_size:
+            continue  # written once per content hash
+        data = await store.read_blob(image.sha256)
+        if data is not None:
+            write_atomically(path, data)
+
+
+async def export_markdown(store: Store, out_dir: Path) -> int:
+    """Export every archived article; return how many files were written."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / IMAGES_DIR).mkdir(exist_ok=True)
+    written = 0
+    async for article in store.iter_articles():
+        name, text = render_article(article)
+        write_atomically(_inside(out_dir, name), text.encode("utf-8"))
+        await _write_images(store, out_dir, article)
+        written += 1
+    return written

@@ -1,0 +1,90 @@
+"""End to end: the project's seeds crawled over real TLS from a local site, resumed, exported."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from crawler.run import run_crawl
+from crawler.urls import canonicalize_url
+from tests.conftest import SEEDS_DIR, SeedSite, crawl_settings
+from tests.servers import TestCA, serve
+
+
+def _urls(db: Path, state: str | None = None) -> set[str]:
+    with sqlite3.connect(db) as conn:
+        query = "SELECT url FROM urls" + (" WHERE state = ?" if state else "")
+        return {row[0] for row in conn.execute(query, (state,) if state else ())}
+
+
+async def test_crawl_archives_every_page_and_image_once(
+    tmp_path: Path, seed_site: SeedSite, test_ca: TestCA, ca_bundle: Path
+) -> None:
+    async with serve(seed_site.site, tls=test_ca) as server:
+        settings = crawl_settings(tmp_path, server, ca_bundle)
+        report = await run_crawl(settings, [str(SEEDS_DIR)])
+
+    assert report.ok, report
+    assert report.seeds_accepted == 1 and report.seeds_rejected == 0
+    expected = {canonicalize_url(u) for u in seed_site.all_urls}
+    assert _urls(settings.store_path, "done") == expected
+    assert report.pages_done == len(set(seed_site.pages))
+    assert report.images_done == len(set(seed_site.images)) + len(seed_site.extra_lead_images)
+    # every URL fetched exactly once; robots.txt is not asked for yet
+    assert all(count == 1 for count in seed_site.site.hits.values()), seed_site.site.hits
+    assert report.requests == len(expected)
+
+
+async def test_second_crawl_resumes_without_a_request(
+    tmp_path: Path, seed_site: SeedSite, test_ca: TestCA, ca_bundle: Path
+) -> None:
+    async with serve(seed_site.site, tls=test_ca) as server:
+        settings = crawl_settings(tmp_path, server, ca_bundle)
+        await run_crawl(settings, [str(SEEDS_DIR)])
+        hits = sum(seed_site.site.hits.values())
+        again = await run_crawl(settings, [str(SEEDS_DIR)])
+    assert again.ok
+    assert again.requests == 0
+    assert sum(seed_site.site.hits.values()) == hits
+
+
+async def test_store_keeps_seed_relations_claims_and_raw_responses(
+    tmp_path: Path, seed_site: SeedSite, test_ca: TestCA, ca_bundle: Path
+) -> None:
+    async with serve(seed_site.site, tls=test_ca) as server:
+        settings = crawl_settings(tmp_path, server, ca_bundle)
+        await run_crawl(settings, [str(SEEDS_DIR)])
+
+    seed = seed_site.seeds[0]
+    with sqlite3.connect(settings.store_path) as db:
+        text, sha = db.execute("SELECT text, sha256 FROM seeds").fetchone()
+        assert text == (SEEDS_DIR / Path(seed.path).name).read_text(encoding="utf-8")
+        assert sha == seed.sha256
+        related = db.execute(
+            "SELECT count(*) FROM links l JOIN urls a ON a.id = l.from_id WHERE a.url = ? AND relation = 'related'",
+            (seed.article.url,),
+        ).fetchone()[0]
+        assert related == len(seed.related)
+        claims = db.execute("SELECT count(*) FROM seed_images").fetchone()[0]
+        assert claims == sum(len(a.images) for a in seed.articles)
+        held, broken = db.execute(
+            "SELECT sum(i.width = s.claimed_width AND i.height = s.claimed_height), "
+            "sum(i.width != s.claimed_width OR i.height != s.claimed_height) "
+            "FROM seed_images s JOIN images i ON i.url_id = s.url_id"
+        ).fetchone()
+        assert broken == claims // 3 and held == claims - broken
+        lead = db.execute("SELECT count(*) FROM links WHERE relation = 'lead_image'").fetchone()[0]
+        assert lead == sum(1 for a in seed.articles if a.images or a.role == "article")
+        published, title, status, headers = db.execute(
+            "SELECT sa.published, p.title, f.status, f.response_headers FROM seed_articles sa "
+            "JOIN pages p ON p.url_id = sa.url_id JOIN fetches f ON f.id = p.fetch_id WHERE sa.role = 'article'"
+        ).fetchone()
+        assert published == "2021-04-29T20:46:00Z"
+        assert title == seed.article.title
+        assert status == 200 and "Content-Type" in headers
+        # bodies are stored once by content hash: the blob of each fetch is its sha256
+        for blob_sha, data in db.execute("SELECT sha256, data FROM blobs"):
+            import hashlib
+
+            assert hashlib.sha256(data).hexdigest() == blob_sha
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
