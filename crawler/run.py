@@ -15,11 +15,11 @@ import signal
 import time
 from collections.abc import Sequence
 
+from crawler.errors import SeedError
 from crawler.fetch import Fetcher
 from crawler.frontier import Frontier
 from crawler.models import CrawlReport, Job, SeedRejection
 from crawler.progress import Progress
-from crawler.errors import SeedError
 from crawler.seeds import find_seed_files, parse_seed, read_seed_bytes
 from crawler.settings import Settings
 from crawler.urls import host_key

@@ -13,7 +13,6 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-import frontmatter
 import yaml
 
 from crawler.errors import SeedError
@@ -91,8 +90,8 @@ def parse_seed(data: bytes, *, path: str, sha256: str) -> SeedRecord:
 def _front_matter(text: str) -> dict[str, Any]:
     try:
         if _HANDLER.detect(text):
-            metadata, _ = frontmatter.parse(text, handler=_HANDLER)
-            data: Any = metadata
+            front, _ = _HANDLER.split(text)
+            data: Any = _HANDLER.load(front)
         else:
             data = load_yaml(text)
     except yaml.YAMLError as exc:

@@ -16,7 +16,7 @@ from typing import Any
 from crawler import __version__
 from crawler.errors import ConfigError
 
-DEFAULT_USER_AGENT = f"newsvault/{__version__} (news archiver; +https://github.com/newsvault/newsvault)"
+DEFAULT_USER_AGENT = f"newsvault/{__version__} (news archive crawler)"
 
 
 def _key(default: Any, help: str) -> Any:
@@ -114,7 +114,7 @@ def apply(settings: Settings, overrides: Mapping[str, Any], *, source: str) -> S
     defaults = Settings()
     changes: dict[str, Any] = {}
     for name, value in overrides.items():
-        if name not in Settings.keys():
+        if name not in Settings.keys():  # noqa: SIM118 - a classmethod, not a dict
             raise ConfigError(f"unknown setting {name!r} in {source}")
         changes[name] = _coerce(name, value, getattr(defaults, name))
     return _validate(dataclasses.replace(settings, **changes))

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import frontmatter
-from frontmatter.default_handlers import YAMLHandler
 import yaml
+from frontmatter.default_handlers import YAMLHandler
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
@@ -37,7 +36,7 @@ SeedDumper.yaml_implicit_resolvers = _without_timestamps(SeedDumper.yaml_implici
 
 
 def load_yaml(text: str) -> Any:
-    return yaml.load(text, Loader=SeedLoader)  # noqa: S506 - SeedLoader is a SafeLoader
+    return yaml.load(text, Loader=SeedLoader)
 
 
 def dump_yaml(data: Any) -> str:

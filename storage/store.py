@@ -201,7 +201,9 @@ class Store:
             )
             return cursor.rowcount
 
-    async def claim_jobs(self, limit: int, *, exclude_hosts: Collection[str] = (), now: float | None = None) -> list[Job]:
+    async def claim_jobs(
+        self, limit: int, *, exclude_hosts: Collection[str] = (), now: float | None = None
+    ) -> list[Job]:
         """Mark up to ``limit`` ready jobs in progress and return them, skipping busy hosts."""
         now = time.time() if now is None else now
         excluded = tuple(exclude_hosts)

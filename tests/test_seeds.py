@@ -1,0 +1,92 @@
+"""Seed files: typed records from good ones, a clear reason for every bad one, nothing else affected."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from crawler.errors import SeedError
+from crawler.models import SeedRecord, SeedRejection
+from crawler.seeds import find_seed_files, read_seed
+from tests.conftest import SEEDS_DIR
+
+GOOD = '---\ntitle: "A"\npublishedDateTime: 2021-04-29T20:46:00Z\noriginalUrl: "https://a.example/x"\n---\n'
+
+
+def test_project_seed_reads_into_a_typed_record() -> None:
+    path = next(SEEDS_DIR.glob("*.txt"))
+    seed = read_seed(path)
+    assert isinstance(seed, SeedRecord)
+    assert seed.text == path.read_text(encoding="utf-8")
+    assert seed.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert seed.article.url == "https://gcn.com/articles/2021/04/29/nlc-facial-recognition.aspx"
+    assert seed.article.urls == (seed.article.url,)  # webUrl equals originalUrl
+    assert seed.article.published == "2021-04-29T20:46:00Z"  # the seed's own form, not a datetime
+    assert [a.path for a in seed.related] == [f"related[{i}]" for i in range(5)]
+    assert seed.article.images[0].width == 760 and seed.article.images[0].is_cached is True
+    seattle = seed.related[3]
+    assert len(seattle.alternates) == 2 and seattle.images == ()
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"---\n- a\n- b\n---\n", "list, not a YAML mapping"),
+        (b"---\njust a scalar\n---\n", "str, not a YAML mapping"),
+        (b"---\ntitle: [unclosed\n---\n", "invalid YAML"),
+        (b"", "empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00binary", "binary file"),
+        ("---\ntitle: caf\xe9\n---\n".encode("latin-1"), "not UTF-8"),
+        (b"---\ntitle: no url\n---\n", "no article URL"),
+        (b'---\noriginalUrl: "ftp://a.example/x"\n---\n', "http"),
+        (b'---\noriginalUrl: "javascript:alert(1)"\n---\n', "http"),
+        (b"---\noriginalUrl: 42\n---\n", "originalUrl must be str"),
+        (b'---\noriginalUrl: "https://a.example/"\nimages: [{url: "https://a.example/i.png", width: "wide"}]\n---\n',
+         "width must be int"),
+        (b'---\noriginalUrl: "https://a.example/"\nimages: [{url: "https://a.example/i.png", height: true}]\n---\n',
+         "height must be int"),
+        (b'---\noriginalUrl: "https://a.example/"\nrelated: {a: 1}\n---\n', "related must be list"),
+        (b'---\noriginalUrl: "https://a.example/"\nrelated: [{title: x}]\n---\n', "related[0] has no article URL"),
+        (b'---\noriginalUrl: "https://a.example/"\nrelated: ["x"]\n---\n', "related[0] must be a mapping"),
+    ],
+)
+def test_bad_seed_is_rejected_with_its_reason(tmp_path: Path, content: bytes, reason: str) -> None:
+    path = tmp_path / "bad.md"
+    path.write_bytes(content)
+    result = read_seed(path)
+    assert isinstance(result, SeedRejection)
+    assert result.path == str(path)
+    assert reason in result.reason
+
+
+def test_oversized_seed_is_rejected_without_reading_it(tmp_path: Path) -> None:
+    path = tmp_path / "huge.txt"
+    with path.open("wb") as handle:
+        handle.truncate(50_000_000)
+    result = read_seed(path)
+    assert isinstance(result, SeedRejection) and "larger than" in result.reason
+
+
+def test_plain_yaml_mapping_is_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "plain.yaml"
+    path.write_text('originalUrl: "HTTPS://A.Example:443/x#top"\n', encoding="utf-8")
+    seed = read_seed(path)
+    assert isinstance(seed, SeedRecord) and seed.article.url == "https://a.example/x"
+
+
+def test_folders_globs_and_patterns(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    for name in ("a.txt", "b.md", "c.markdown", "d.yaml", "e.yml", "sub/f.txt", "ignored.json"):
+        (tmp_path / name).write_text(GOOD, encoding="utf-8")
+    patterns = ("*.txt", "*.md", "*.markdown", "*.yaml", "*.yml")
+    found = {p.name for p in find_seed_files([str(tmp_path)], patterns)}
+    assert found == {"a.txt", "b.md", "c.markdown", "d.yaml", "e.yml", "f.txt"}
+    assert {p.name for p in find_seed_files([str(tmp_path)], ("*.md",))} == {"b.md"}
+    globbed = {p.name for p in find_seed_files([str(tmp_path / "*.y*ml")], patterns)}
+    assert globbed == {"d.yaml", "e.yml"}
+    twice = list(find_seed_files([str(tmp_path / "a.txt"), str(tmp_path)], patterns))
+    assert len(twice) == len(set(twice)) == 6
+    with pytest.raises(SeedError, match="no such file"):
+        list(find_seed_files([str(tmp_path / "missing-*.txt")], patterns))
