@@ -638,12 +638,12 @@ async def raw_server(handler: RawHandler) -> AsyncIterator[int]:
     async def on_connect(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
         if task is not None:
-            tasks.add(task)  # type: ignore[arg-type]
+            tasks.add(task)
         try:
             with contextlib.suppress(ConnectionError):
                 await handler(reader, writer)
         finally:
-            tasks.discard(task)  # type: ignore[arg-type]
+            tasks.discard(task)
             writer.close()
             with contextlib.suppress(ConnectionError):
                 await writer.wait_closed()
