@@ -77,7 +77,8 @@ def main() -> None:
 @click.option("--allow-private-networks", is_flag=True, default=None,
               help="Allow private, loopback and reserved addresses.")
 @click.option("--progress", type=click.Choice(["auto", "bar", "log", "off"]), help="Progress display.")
-def crawl(inputs: tuple[str, ...], config_file: str | None, **flags: Any) -> None:
+@click.option("--retry-failed", is_flag=True, help="Try URLs that failed in earlier runs again, with a fresh budget.")
+def crawl(inputs: tuple[str, ...], config_file: str | None, retry_failed: bool, **flags: Any) -> None:
     """Crawl seed files, folders or globs (default: seeds/) into the archive; resumes where it stopped."""
     settings = settings_from(config_file, **flags)
     logging.basicConfig(level=logging.INFO if settings.progress == "log" else logging.WARNING,
@@ -86,7 +87,7 @@ def crawl(inputs: tuple[str, ...], config_file: str | None, **flags: Any) -> Non
     async def crawl_with_signals() -> CrawlReport:
         stop = asyncio.Event()
         install_stop_signals(stop)
-        return await run_crawl(settings, list(inputs) or ["seeds"], stop=stop)
+        return await run_crawl(settings, list(inputs) or ["seeds"], stop=stop, retry_failed=retry_failed)
 
     report = _run(crawl_with_signals())
     click.echo(format_report(report))

@@ -95,9 +95,12 @@ class AddressPolicy:
         return host, port, False
 
     def check_literal(self, host: str, port: int) -> None:
-        """Refuse an IP-literal URL host (those never reach the resolver)."""
-        _, _, explicit = self.route(host, port)
-        if not explicit and not self.allow_private and is_forbidden_address(host):
+        """Refuse an IP-literal URL host (those never reach the resolver).
+
+        No mapping exempts it: aiohttp connects to a literal directly, so a mapping (``::HOST:PORT``
+        included) would not be applied, and exempting the literal would open any private address.
+        """
+        if not self.allow_private and is_forbidden_address(host):
             raise AddressRefused(f"address {host} is not a public address (allow_private_networks is off)")
 
 

@@ -34,7 +34,7 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():  # str.isdigit alone also takes '²' and other scripts' digits
         return float(value)
     try:
         when = email.utils.parsedate_to_datetime(value)
@@ -187,10 +187,10 @@ class Fetcher:
             raise RetryableFetchError(f"malformed response: {exc.message}", status=None) from exc
         except aiohttp.InvalidURL as exc:
             raise PermanentFetchError(f"invalid URL: {exc}") from exc
+        except TimeoutError as exc:  # before OSError and ClientError: aiohttp's timeouts are both
+            raise RetryableFetchError(f"timed out: {_timeout_kind(exc)}") from exc
         except (aiohttp.ClientError, OSError) as exc:
             raise RetryableFetchError(f"connection failed: {type(exc).__name__}: {exc}") from exc
-        except TimeoutError as exc:
-            raise RetryableFetchError(f"timed out: {_timeout_kind(exc)}") from exc
 
     async def _read_body(self, response: aiohttp.ClientResponse) -> bytes:
         limit = self.settings.max_body_bytes
@@ -208,8 +208,11 @@ class Fetcher:
 
 
 def _peer(response: aiohttp.ClientResponse) -> str | None:
+    # aiohttp hands the connection back to its pool as soon as the whole body is buffered (for a
+    # small body, before we see the response), so fall back to the protocol the response read from
     connection = response.connection
-    transport = connection.transport if connection is not None else None
+    protocol = connection.protocol if connection is not None else getattr(response, "_protocol", None)
+    transport = protocol.transport if protocol is not None else None
     peer = transport.get_extra_info("peername") if transport is not None else None
     return f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) and len(peer) >= 2 else None
 

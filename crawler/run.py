@@ -117,14 +117,17 @@ def install_stop_signals(stop: asyncio.Event) -> None:
 
 
 async def run_crawl(
-    settings: Settings, inputs: Sequence[str], *, stop: asyncio.Event | None = None
+    settings: Settings, inputs: Sequence[str], *, stop: asyncio.Event | None = None, retry_failed: bool = False
 ) -> CrawlReport:
+    """Crawl every URL the seeds name that the archive does not hold yet; ``retry_failed`` tries failures again."""
     started = time.monotonic()
     stop = stop or asyncio.Event()
     store = await open_store(settings)
     try:
         accepted, rejections = await load_seeds(store, inputs, settings)
         await store.reclaim_claims()
+        if retry_failed:
+            await store.retry_failed()
         counts = await store.counts()
         total = sum(counts["pages"].values()) + sum(counts["images"].values())
         progress = Progress(settings.progress, total=total)

@@ -201,6 +201,14 @@ class Store:
             )
             return cursor.rowcount
 
+    async def retry_failed(self) -> int:
+        """Give every failed job a fresh budget (the user asked for it: the cause may be gone)."""
+        async with self._transaction() as db:
+            cursor = await db.execute(
+                "UPDATE urls SET state = 'pending', attempts = 0, next_attempt_at = 0 WHERE state = 'failed'"
+            )
+            return cursor.rowcount
+
     async def claim_jobs(
         self, limit: int, *, exclude_hosts: Collection[str] = (), now: float | None = None
     ) -> list[Job]:

@@ -8,7 +8,7 @@ from pathlib import Path
 from crawler.run import run_crawl
 from crawler.urls import canonicalize_url
 from tests.conftest import SEEDS_DIR, SeedSite, crawl_settings
-from tests.servers import TestCA, serve
+from tests.servers import Page, Site, Status, TestCA, serve
 
 
 def _urls(db: Path, state: str | None = None) -> set[str]:
@@ -88,3 +88,19 @@ async def test_store_keeps_seed_relations_claims_and_raw_responses(
 
             assert hashlib.sha256(data).hexdigest() == blob_sha
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+async def test_failed_urls_are_tried_again_only_when_asked(tmp_path: Path) -> None:
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "one.md").write_text('---\noriginalUrl: "http://gone.example/a"\n---\n', encoding="utf-8")
+    site = Site().add("gone.example", "/a", Status(404), Page("<html><p>back again</p></html>"))
+    async with serve(site) as server:
+        settings = crawl_settings(tmp_path, server, None)
+        first = await run_crawl(settings, [str(seeds)])
+        second = await run_crawl(settings, [str(seeds)])
+        third = await run_crawl(settings, [str(seeds)], retry_failed=True)
+    assert (first.pages_failed, first.requests) == (1, 1)
+    assert (second.pages_failed, second.requests) == (1, 0)
+    assert (third.pages_done, third.pages_failed, third.requests) == (1, 0, 1)
+    assert third.ok
