@@ -7,6 +7,7 @@ our ``FetchError``s: every aiohttp and timeout exception is translated here and 
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import email.utils
 import ssl
@@ -164,11 +165,12 @@ class Fetcher:
         """One request/response, no redirects; the body read under the size limit."""
         assert self._session is not None, "use Fetcher as an async context manager"
         self.requests += 1
+        request_started = time.monotonic()
         try:
             async with self._session.get(url, headers=headers, allow_redirects=False) as response:
                 head = _head(response)
                 peer = _peer(response)
-                raw = await self._read_body(response)
+                raw = await self._read_body(response, request_started)
                 sent = tuple((k, v) for k, v in response.request_info.headers.items())
                 return head, raw, sent, peer
         except FetchError:
@@ -178,6 +180,8 @@ class Fetcher:
                 raise PermanentFetchError(f"refused address: {exc.os_error}") from exc
             if isinstance(exc, aiohttp.ClientConnectorCertificateError | aiohttp.ClientConnectorSSLError):
                 raise PermanentFetchError(f"TLS error: {exc}") from exc
+            if isinstance(exc, aiohttp.ClientConnectorDNSError):
+                raise RetryableFetchError(f"DNS lookup failed for {exc.host}: {exc.os_error.strerror}") from exc
             raise RetryableFetchError(f"cannot connect: {exc}") from exc
         except aiohttp.ClientPayloadError as exc:
             raise RetryableFetchError(f"truncated or malformed body: {exc}") from exc
@@ -192,19 +196,41 @@ class Fetcher:
         except (aiohttp.ClientError, OSError) as exc:
             raise RetryableFetchError(f"connection failed: {type(exc).__name__}: {exc}") from exc
 
-    async def _read_body(self, response: aiohttp.ClientResponse) -> bytes:
+    async def _read_body(self, response: aiohttp.ClientResponse, request_started: float) -> bytes:
         limit = self.settings.max_body_bytes
         declared = response.content_length
         if declared is not None and declared > limit:
             raise PermanentFetchError(f"body of {declared:,} bytes declared, over the {limit:,} byte limit")
         body = bytearray()
-        async for chunk in response.content.iter_chunked(_READ_CHUNK):
+        started = time.monotonic()
+        while True:
+            # our own per-read deadline: aiohttp's sock_read timer stops on some malformed chunked bodies
+            try:
+                async with asyncio.timeout(self.settings.read_timeout_s or None):
+                    chunk = await response.content.read(_READ_CHUNK)
+            except TimeoutError as exc:
+                total = self.settings.total_timeout_s
+                over = bool(total) and time.monotonic() - request_started >= total * 0.95
+                kind = "request took longer than the total timeout" if over else "no data within the read timeout"
+                raise RetryableFetchError(f"timed out: {kind}") from exc
+            if not chunk:
+                break
             body += chunk
             if len(body) > limit:
                 raise PermanentFetchError(f"body larger than {limit:,} bytes")
+            self._check_rate(len(body), time.monotonic() - started)
         if declared is not None and len(body) < declared:
             raise RetryableFetchError(f"truncated body: {len(body):,} of {declared:,} bytes")
         return bytes(body)
+
+
+    def _check_rate(self, received: int, elapsed_s: float) -> None:
+        """Abandon a body that trickles in (a slow-drip server) once the grace period is over."""
+        minimum = self.settings.min_body_rate
+        if minimum and elapsed_s > self.settings.rate_grace_s and received / elapsed_s < minimum:
+            raise RetryableFetchError(
+                f"body arrived at {received / elapsed_s:,.0f} bytes/s, under the {minimum:,} bytes/s minimum"
+            )
 
 
 def _peer(response: aiohttp.ClientResponse) -> str | None:

@@ -37,6 +37,10 @@ class Settings:
     connect_timeout_s: float = _key(10.0, "Seconds to open a connection (TCP and TLS).")
     read_timeout_s: float = _key(30.0, "Seconds to wait for any data on an open connection.")
     total_timeout_s: float = _key(120.0, "Seconds one request may take from start to last byte.")
+    min_body_rate: int = _key(
+        1024, "Bytes per second a body must average after rate_grace_s, else it is dropped (0: no minimum)."
+    )
+    rate_grace_s: float = _key(10.0, "Seconds a body may take before min_body_rate applies.")
     max_body_bytes: int = _key(20_000_000, "Largest body kept, as transferred and after decoding.")
     max_redirects: int = _key(10, "Redirects followed before a URL fails.")
     max_attempts: int = _key(4, "Tries per URL, counting the first, before it fails for good.")
@@ -88,7 +92,8 @@ def _coerce(name: str, value: Any, default: Any) -> Any:
 
 _POSITIVE = ("concurrency", "per_host", "max_body_bytes", "max_attempts")
 _NON_NEGATIVE = (
-    "delay_s", "connect_timeout_s", "read_timeout_s", "total_timeout_s", "max_redirects",
+    "delay_s", "min_body_rate", "rate_grace_s", "connect_timeout_s", "read_timeout_s", "total_timeout_s",
+    "max_redirects",
     "backoff_initial_s", "backoff_max_s", "retry_after_cap_s",
 )
 

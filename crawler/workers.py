@@ -79,6 +79,13 @@ class JobProcessor:
     async def _fetch(self, job: Job) -> tuple[Job, FetchResult] | None:
         """Fetch with retries; None when the job ended failed or went back to the frontier."""
         current = job
+        if job.attempts >= self._policy.max_attempts:  # its last try was cut off by a stop or a crash
+            await self._store.record_failed_attempt(
+                job, error="retry budget spent (the last attempt was interrupted)", status=None,
+                started_at=dt.datetime.now(dt.UTC), elapsed_s=0.0, final=True,
+            )
+            self.tally.add(job.kind, JobState.FAILED)
+            return None
 
         async def before_sleep(state: RetryCallState) -> None:
             await self._store.schedule_retry(current, next_attempt_at=time.time() + state.upcoming_sleep)

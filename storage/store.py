@@ -292,7 +292,7 @@ class Store:
         status: int | None, error: str | None,
     ) -> None:
         await db.execute(
-            "UPDATE urls SET state = ?, claimed_at = NULL, last_status = ?, last_error = ?, "
+            "UPDATE urls SET state = ?, claimed_at = NULL, last_status = coalesce(?, last_status), last_error = ?, "
             "fetch_id = coalesce(?, fetch_id), updated_at = ? WHERE id = ?",
             (state.value, status, error, fetch_id, utc_now(), job.id),
         )

@@ -35,6 +35,7 @@ from tests.conftest import crawl_settings
 from tests.servers import (
     Behaviour,
     Close,
+    DripBody,
     GzipBomb,
     Huge,
     LocalServer,
@@ -607,3 +608,30 @@ def test_decode_body_limit_is_inclusive() -> None:
     assert decode_body(gzip.compress(TEXT), "gzip", limit=len(TEXT)) == TEXT
     with pytest.raises(PermanentFetchError, match="decoded body larger"):
         decode_body(gzip.compress(TEXT), "gzip", limit=len(TEXT) - 1)
+
+
+async def test_bad_chunk_size_ends_at_the_read_timeout_not_the_total(tmp_path: Path) -> None:
+    async with raw_site(invalid_chunked) as server:
+        settings = crawl_settings(tmp_path, server, None, read_timeout_s=0.3, total_timeout_s=30.0)
+        started = time.monotonic()
+        error = await fetch_error(settings, f"http://{HOST}/a")
+    assert isinstance(error, RetryableFetchError)
+    assert time.monotonic() - started < 3.0
+    assert str(error).startswith(("timed out: no data within the read timeout", "truncated or malformed body"))
+
+
+async def test_a_body_dripping_below_the_minimum_rate_is_dropped(tmp_path: Path) -> None:
+    site = Site().add(HOST, "/drip", DripBody(b"x" * 5000, chunk=10, interval_s=0.02))
+    async with serve(site) as server:
+        settings = crawl_settings(tmp_path, server, None, min_body_rate=2000, rate_grace_s=0.3)
+        error = await fetch_error(settings, f"http://{HOST}/drip")
+    assert isinstance(error, RetryableFetchError)
+    assert "under the 2,000 bytes/s minimum" in str(error)
+
+
+async def test_a_slow_but_steady_body_is_kept(tmp_path: Path) -> None:
+    site = Site().add(HOST, "/steady", DripBody(b"y" * 3000, chunk=500, interval_s=0.05))
+    async with serve(site) as server:
+        settings = crawl_settings(tmp_path, server, None, min_body_rate=2000, rate_grace_s=0.1)
+        result = await fetch_once(settings, f"http://{HOST}/steady")
+    assert result.body == b"y" * 3000

@@ -237,11 +237,6 @@ async def test_retry_budget_survives_a_restart(
     assert (row["state"], row["attempts"], row["last_status"]) == ("failed", 2, 503)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a job whose last attempt was cut off by a stop gets one more try on the next run "
-    "(RetryPolicy.retrying always allows one attempt; JobProcessor does not check the spent budget)",
-)
 async def test_budget_spent_by_an_interrupted_last_attempt_is_not_renewed(
     tmp_path: Path, test_ca: TestCA, ca_bundle: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
