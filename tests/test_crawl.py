@@ -104,3 +104,24 @@ async def test_failed_urls_are_tried_again_only_when_asked(tmp_path: Path) -> No
     assert (second.pages_failed, second.requests) == (1, 0)
     assert (third.pages_done, third.pages_failed, third.requests) == (1, 0, 1)
     assert third.ok
+
+
+async def test_lead_images_and_alternates_follow_their_settings(
+    tmp_path: Path, seed_site: SeedSite, test_ca: TestCA, ca_bundle: Path
+) -> None:
+    seattle = seed_site.seeds[0].related[3]
+    for alternate in seattle.alternates:
+        host, _, path = alternate.removeprefix("https://").partition("/")
+        seed_site.site.page(host, "/" + path, "<html><body><p>amp</p></body></html>")
+    async with serve(seed_site.site, tls=test_ca) as server:
+        plain = crawl_settings(tmp_path / "plain", server, ca_bundle, fetch_lead_images=False)
+        await run_crawl(plain, [str(SEEDS_DIR)])
+        both = crawl_settings(tmp_path / "both", server, ca_bundle, fetch_alternates=True)
+        report = await run_crawl(both, [str(SEEDS_DIR)])
+    assert report.ok
+    lead = {canonicalize_url(u) for u in seed_site.extra_lead_images}
+    alternates = set(seattle.alternates)
+    assert not lead & _urls(plain.store_path) and not alternates & _urls(plain.store_path)
+    with sqlite3.connect(plain.store_path) as db:  # recorded as alternates of the story all the same
+        assert {r[0] for r in db.execute("SELECT url FROM alternates")} == alternates
+    assert lead | alternates <= _urls(both.store_path, "done")
