@@ -31,10 +31,16 @@ def detect_encoding(body: bytes) -> str | None:
         if exc.start >= len(sample) - 3 and len(body) > len(sample):
             return "utf-8"
     try:
-        best = from_bytes(sample).best()
+        matches = from_bytes(sample)
+        best = matches.best()
     except Exception:  # the detector must never break decoding
         return _FALLBACK
-    return best.encoding if best is not None else _FALLBACK
+    if best is None:
+        return _FALLBACK
+    # Equal scores are common for short Western text (cp1250/cp1252/cp1257 agree on most letters and
+    # disagree on ï, ñ...); the detector then picks by table order. Prefer the web's default, as browsers do.
+    tied = any(m.encoding == _FALLBACK and (m.chaos, m.coherence) == (best.chaos, best.coherence) for m in matches)
+    return _FALLBACK if tied else best.encoding
 
 
 def _is_utf8(name: str) -> bool:

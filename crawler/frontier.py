@@ -21,10 +21,14 @@ class Frontier:
         self._store = store
         self._per_host = settings.per_host
         self._delay_s = settings.delay_s
+        self._penalty_min_s = settings.backoff_initial_s
+        self._penalty_max_s = settings.backoff_max_s
         self._capacity = max(2 * settings.concurrency, 8)
         self._buffer: deque[Job] = deque()
         self._inflight: Counter[str] = Counter()
         self._next_start: dict[str, float] = {}
+        self._crawl_delay: dict[str, float] = {}  # from robots.txt, already capped
+        self._penalty: dict[str, float] = {}  # extra gap after 429/503, halved by each success
         self._store_ready_at = 0.0
 
     def _host_ready(self, host: str, now: float) -> bool:
@@ -59,13 +63,36 @@ class Frontier:
             self._inflight[job.host] += 1
         return job
 
+    def _gap(self, host: str) -> float:
+        """The minimum gap between two starts to ``host``: the one place that decides it."""
+        return max(self._delay_s, self._crawl_delay.get(host, 0.0), self._penalty.get(host, 0.0))
+
     async def pace(self, host: str) -> None:
-        """Wait for this host's turn: starts to one host are at least ``delay_s`` apart."""
+        """Wait for this host's turn: starts to one host are at least its gap apart."""
         now = time.time()
         start = max(now, self._next_start.get(host, 0.0))
-        self._next_start[host] = start + self._delay_s
+        self._next_start[host] = start + self._gap(host)
         if start > now:
             await asyncio.sleep(start - now)
+
+    def set_crawl_delay(self, host: str, delay_s: float) -> None:
+        self._crawl_delay[host] = delay_s
+
+    def slow_down(self, host: str, wait_s: float | None) -> None:
+        """A 429 or 503: hold every job of ``host`` for the server's wait, and widen its gap."""
+        penalty = min(max(2 * self._penalty.get(host, 0.0), self._penalty_min_s), self._penalty_max_s)
+        self._penalty[host] = penalty
+        resume = time.time() + max(wait_s or 0.0, penalty)
+        self._next_start[host] = max(self._next_start.get(host, 0.0), resume)
+
+    def recovered(self, host: str) -> None:
+        """A success: the host's extra gap shrinks by half, and goes away when small."""
+        penalty = self._penalty.get(host)
+        if penalty is not None:
+            if penalty / 2 < max(self._penalty_min_s, 1e-3):
+                del self._penalty[host]
+            else:
+                self._penalty[host] = penalty / 2
 
     def finished(self, job: Job) -> None:
         self._store_ready_at = 0.0  # a host has room again, and the job may have enqueued new URLs

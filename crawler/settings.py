@@ -47,6 +47,12 @@ class Settings:
     backoff_initial_s: float = _key(1.0, "First wait before a retry; doubles with each try, plus jitter.")
     backoff_max_s: float = _key(60.0, "Longest wait between two tries of a URL.")
     retry_after_cap_s: float = _key(300.0, "Longest Retry-After a server may impose; longer ones are capped.")
+    obey_robots: bool = _key(True, "Obey robots.txt (RFC 9309); disallowed URLs end as blocked, not failed.")
+    robots_cache_s: float = _key(86400.0, "Seconds a fetched robots.txt is used before it is fetched again.")
+    robots_retry_s: float = _key(
+        600.0, "Seconds a host is postponed when its robots.txt is unreachable (5xx, 429, timeout)."
+    )
+    crawl_delay_cap_s: float = _key(30.0, "Longest Crawl-delay from a robots.txt that is honoured.")
     connect_to: tuple[str, ...] = _key(
         (), "curl-style HOST:PORT:HOST2:PORT2 mappings; an empty HOST or PORT matches any."
     )
@@ -93,7 +99,7 @@ def _coerce(name: str, value: Any, default: Any) -> Any:
 _POSITIVE = ("concurrency", "per_host", "max_body_bytes", "max_attempts")
 _NON_NEGATIVE = (
     "delay_s", "min_body_rate", "rate_grace_s", "connect_timeout_s", "read_timeout_s", "total_timeout_s",
-    "max_redirects",
+    "max_redirects", "robots_cache_s", "robots_retry_s", "crawl_delay_cap_s",
     "backoff_initial_s", "backoff_max_s", "retry_after_cap_s",
 )
 

@@ -22,6 +22,7 @@ from crawler.frontier import Frontier
 from crawler.images import inspect_image
 from crawler.models import FetchResult, Job, JobKind, JobState, PageMetadata
 from crawler.retry import RetryPolicy, describe
+from crawler.robots import RobotsGate
 from crawler.settings import Settings
 from crawler.urls import canonicalize_url
 from storage.store import Store
@@ -61,10 +62,13 @@ class JobProcessor:
         self._frontier = frontier
         self._settings = settings
         self._policy = RetryPolicy(settings)
+        self._robots = RobotsGate(store, fetcher, frontier, settings)
         self.tally = Tally()
 
     async def process(self, job: Job) -> None:
         try:
+            if not await self._allowed(job):
+                return
             fetched = await self._fetch(job)
             if fetched is None:
                 return
@@ -75,6 +79,20 @@ class JobProcessor:
                 await self._archive_image(job, result)
         finally:
             self._frontier.finished(job)
+
+    async def _allowed(self, job: Job) -> bool:
+        """Ask robots.txt; a blocked job ends as blocked, a postponed one goes back to the frontier."""
+        verdict = await self._robots.check(job)
+        if verdict.allowed:
+            return True
+        reason = verdict.reason or "not allowed"
+        if verdict.postpone_until is not None:
+            await self._store.postpone(job, until=verdict.postpone_until, reason=reason)
+            self.tally.rescheduled += 1
+        else:
+            await self._store.record_blocked(job, reason=reason)
+            self.tally.add(job.kind, JobState.BLOCKED)
+        return False
 
     async def _fetch(self, job: Job) -> tuple[Job, FetchResult] | None:
         """Fetch with retries; None when the job ended failed or went back to the frontier."""
@@ -112,14 +130,20 @@ class JobProcessor:
         await self._frontier.pace(job.host)
         started, clock = dt.datetime.now(dt.UTC), time.monotonic()
         try:
-            return await self._fetcher.fetch(job.url, accept=ACCEPT[job.kind])
+            result = await self._fetcher.fetch(job.url, accept=ACCEPT[job.kind])
         except FetchError as exc:
+            if exc.status in (429, 503):  # the host asks us to slow down: all its jobs wait
+                retry_after = getattr(exc, "retry_after_s", None)
+                cap = self._settings.retry_after_cap_s
+                self._frontier.slow_down(job.host, None if retry_after is None else min(retry_after, cap))
             final = not self._policy.is_retryable(exc, job.attempts)
             await self._store.record_failed_attempt(
                 job, error=describe(exc), status=exc.status, started_at=started,
                 elapsed_s=time.monotonic() - clock, final=final,
             )
             raise
+        self._frontier.recovered(job.host)
+        return result
 
     async def _archive_page(self, job: Job, result: FetchResult) -> None:
         metadata, note = PageMetadata(), None

@@ -200,3 +200,15 @@ class ArchivedArticle:
     metadata: dict[str, Any]
     note: str | None
     images: tuple[ArchivedImage, ...] = ()
+
+
+@record
+class RobotsRecord:
+    """A host's robots.txt as last fetched: ``status`` None with ``error`` when it was unreachable."""
+
+    host: str
+    url: str
+    status: int | None
+    body: bytes | None
+    error: str | None
+    fetched_at: float

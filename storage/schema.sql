@@ -67,6 +67,16 @@ CREATE TABLE fetches (
 );
 CREATE INDEX fetches_url ON fetches (url_id);
 
+-- robots.txt of each host, fetched once and cached (RFC 9309): status, body, when, and any failure.
+CREATE TABLE robots (
+    host        TEXT PRIMARY KEY,
+    url         TEXT NOT NULL,
+    status      INTEGER,
+    body        BLOB,
+    error       TEXT,
+    fetched_at  REAL NOT NULL
+);
+
 -- What each seed says: its articles (own and related) with the seed's claims.
 CREATE TABLE seed_articles (
     seed_id     INTEGER NOT NULL REFERENCES seeds (id),

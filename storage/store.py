@@ -33,6 +33,7 @@ from storage.records import (
     JobKind,
     JobState,
     PageMetadata,
+    RobotsRecord,
     SeedRecord,
     SeedRejection,
 )
@@ -241,6 +242,36 @@ class Store:
     async def schedule_retry(self, job: Job, *, next_attempt_at: float) -> None:
         async with self._transaction() as db:
             await db.execute("UPDATE urls SET next_attempt_at = ? WHERE id = ?", (next_attempt_at, job.id))
+
+    async def postpone(self, job: Job, *, until: float, reason: str) -> None:
+        """Give a job back to the frontier for later without spending an attempt."""
+        async with self._transaction() as db:
+            await db.execute(
+                "UPDATE urls SET state = 'pending', claimed_at = NULL, next_attempt_at = ?, last_error = ?, "
+                "updated_at = ? WHERE id = ?",
+                (until, reason, utc_now(), job.id),
+            )
+
+    async def record_blocked(self, job: Job, *, reason: str) -> None:
+        """End a job that the site does not allow us to fetch (not an error)."""
+        async with self._transaction() as db:
+            await self._finish(db, job, JobState.BLOCKED, fetch_id=None, status=None, error=reason)
+
+    async def robots(self, host: str) -> RobotsRecord | None:
+        row = await self._fetchone(
+            "SELECT host, url, status, body, error, fetched_at FROM robots WHERE host = ?", (host,)
+        )
+        if row is None:
+            return None
+        body = None if row[3] is None else bytes(row[3])
+        return RobotsRecord(host=row[0], url=row[1], status=row[2], body=body, error=row[4], fetched_at=row[5])
+
+    async def record_robots(self, robots: RobotsRecord) -> None:
+        async with self._transaction() as db:
+            await db.execute(
+                "INSERT OR REPLACE INTO robots (host, url, status, body, error, fetched_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (robots.host, robots.url, robots.status, robots.body, robots.error, robots.fetched_at),
+            )
 
     async def release(self, jobs: Collection[Job]) -> None:
         """Give claimed jobs back to the frontier (a graceful stop)."""

@@ -30,9 +30,11 @@ async def test_crawl_archives_every_page_and_image_once(
     assert _urls(settings.store_path, "done") == expected
     assert report.pages_done == len(set(seed_site.pages))
     assert report.images_done == len(set(seed_site.images)) + len(seed_site.extra_lead_images)
-    # every URL fetched exactly once; robots.txt is not asked for yet
+    # every URL fetched exactly once, and each host's robots.txt once
     assert all(count == 1 for count in seed_site.site.hits.values()), seed_site.site.hits
-    assert report.requests == len(expected)
+    hosts = {url.split("/")[2] for url in expected}
+    assert {host for host, path in seed_site.site.hits if path == "/robots.txt"} == hosts
+    assert report.requests == len(expected) + len(hosts)
 
 
 async def test_second_crawl_resumes_without_a_request(
@@ -100,7 +102,7 @@ async def test_failed_urls_are_tried_again_only_when_asked(tmp_path: Path) -> No
         first = await run_crawl(settings, [str(seeds)])
         second = await run_crawl(settings, [str(seeds)])
         third = await run_crawl(settings, [str(seeds)], retry_failed=True)
-    assert (first.pages_failed, first.requests) == (1, 1)
+    assert (first.pages_failed, first.requests) == (1, 2)  # the page and the host's robots.txt
     assert (second.pages_failed, second.requests) == (1, 0)
     assert (third.pages_done, third.pages_failed, third.requests) == (1, 0, 1)
     assert third.ok

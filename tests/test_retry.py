@@ -92,7 +92,7 @@ async def test_503_503_200_ends_with_three_hits_and_one_page(
 
     assert site.hits[(HOST, PATH)] == 3
     assert report.ok, report
-    assert (report.pages_done, report.pages_failed, report.requests) == (1, 0, 3)
+    assert (report.pages_done, report.pages_failed, report.requests) == (1, 0, 3 + 1)  # + robots.txt
     row = url_row(settings)
     assert (row["state"], row["attempts"], row["last_status"], row["last_error"]) == ("done", 3, 200, None)
     assert pages_stored(settings) == 1
@@ -141,7 +141,7 @@ async def test_always_503_spends_exactly_the_budget(tmp_path: Path, test_ca: Tes
         report = await crawl(settings, write_seed(tmp_path))
 
     assert site.hits[(HOST, PATH)] == 3
-    assert (report.ok, report.pages_failed, report.pending, report.requests) == (False, 1, 0, 3)
+    assert (report.ok, report.pages_failed, report.pending, report.requests) == (False, 1, 0, 3 + 1)  # + robots
     row = url_row(settings)
     assert (row["state"], row["attempts"], row["last_status"]) == ("failed", 3, 503)
     assert "HTTP 503" in row["last_error"]
