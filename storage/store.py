@@ -7,27 +7,15 @@ body is never stored without the fetch that brought it, nor a job marked done wi
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-import hashlib
 import json
-import sqlite3
 import time
-from collections.abc import AsyncIterator, Callable, Collection, Iterable
-from contextlib import asynccontextmanager
-from pathlib import Path
-from types import TracebackType
-from typing import Any
+from collections.abc import Collection
 
-import aiosqlite
-
-from storage.errors import StoreError
-from storage.migrations import check_and_migrate
+from storage.base import StoreBase, iso_date, utc_now
+from storage.reads import ArchiveReads
 from storage.records import (
-    ArchivedArticle,
-    ArchivedImage,
     FetchResult,
-    HttpResponseHead,
     ImageInfo,
     Job,
     JobKind,
@@ -38,107 +26,9 @@ from storage.records import (
     SeedRejection,
 )
 
-HostKey = Callable[[str], str]
 
-
-def utc_now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-def _head_json(head: HttpResponseHead) -> dict[str, Any]:
-    return {
-        "url": head.url,
-        "status": head.status,
-        "reason": head.reason,
-        "http_version": head.http_version,
-        "headers": [list(h) for h in head.headers],
-    }
-
-
-def _iso(value: dt.date | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
-def open_sqlite(path: Path) -> sqlite3.Connection:
-    """Open and migrate synchronously; refuse what is not (or not yet) a newsvault archive."""
-    try:
-        conn = sqlite3.connect(path, isolation_level=None)
-    except sqlite3.Error as exc:
-        raise StoreError(f"cannot open {path}: {exc}") from exc
-    try:
-        check_and_migrate(conn, str(path))
-    except sqlite3.DatabaseError as exc:
-        conn.close()
-        raise StoreError(f"{path} is not a newsvault archive ({exc}); left untouched") from exc
-    except BaseException:
-        conn.close()
-        raise
-    return conn
-
-
-class Store:
-    def __init__(self, conn: aiosqlite.Connection, path: Path, host_key: HostKey) -> None:
-        self._conn = conn
-        self.path = path
-        self._host_key = host_key
-        self._lock = asyncio.Lock()
-
-    @classmethod
-    async def open(cls, path: Path, *, host_key: HostKey) -> Store:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        open_sqlite(path).close()
-        conn = await aiosqlite.connect(path, isolation_level=None)
-        for pragma in ("journal_mode = WAL", "synchronous = NORMAL", "foreign_keys = ON", "busy_timeout = 10000"):
-            await conn.execute(f"PRAGMA {pragma}")
-        return cls(conn, path, host_key)
-
-    async def close(self) -> None:
-        await self._conn.close()
-
-    async def __aenter__(self) -> Store:
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.close()
-
-    @asynccontextmanager
-    async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """One write transaction at a time; rolled back on any error or cancellation."""
-        async with self._lock:
-            await self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._conn
-            except BaseException:
-                await asyncio.shield(self._conn.execute("ROLLBACK"))
-                raise
-            await asyncio.shield(self._conn.execute("COMMIT"))
-
-    async def _fetchall(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
-        async with self._conn.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
-
-    async def _fetchone(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
-        async with self._conn.execute(sql, params) as cursor:
-            return await cursor.fetchone()
-
-    # -- seeds -----------------------------------------------------------------------------------
-
-    async def _url_id(self, db: aiosqlite.Connection, url: str, kind: JobKind, state: JobState | None = None) -> int:
-        now = utc_now()
-        row = await (await db.execute(
-            "INSERT INTO urls (url, kind, host, state, discovered_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (url) DO UPDATE SET url = excluded.url RETURNING id",
-            (url, kind.value, self._host_key(url), (state or JobState.PENDING).value, now, now),
-        )).fetchone()
-        assert row is not None
-        return int(row[0])
-
-    async def _link(self, db: aiosqlite.Connection, from_id: int, to_id: int, relation: str) -> None:
-        await db.execute(
-            "INSERT OR IGNORE INTO links (from_id, to_id, relation) VALUES (?, ?, ?)", (from_id, to_id, relation)
-        )
+class Store(ArchiveReads, StoreBase):
+    """The archive's domain actions: seeds, the frontier, fetch records, pages and images."""
 
     async def add_seed(self, seed: SeedRecord, *, fetch_alternates: bool = False) -> bool:
         """Store a seed and enqueue its URLs; False when the same content was stored before."""
@@ -281,53 +171,6 @@ class Store:
                 [(job.id,) for job in jobs],
             )
 
-    # -- fetch records ---------------------------------------------------------------------------
-
-    async def _put_blob(self, db: aiosqlite.Connection, data: bytes, sha256: str | None = None) -> str:
-        digest = sha256 or hashlib.sha256(data).hexdigest()
-        await db.execute(
-            "INSERT OR IGNORE INTO blobs (sha256, size, data) VALUES (?, ?, ?)", (digest, len(data), data)
-        )
-        return digest
-
-    async def _insert_fetch(
-        self, db: aiosqlite.Connection, job: Job, fetch: FetchResult | None, *, error: str | None = None,
-        status: int | None = None, started_at: dt.datetime | None = None, elapsed_s: float = 0.0,
-        body_sha256: str | None = None,
-    ) -> int:
-        if fetch is None:
-            when = (started_at or dt.datetime.now(dt.UTC)).isoformat()
-            cursor = await db.execute(
-                "INSERT INTO fetches (url_id, attempt, started_at, elapsed_s, status, error) VALUES (?, ?, ?, ?, ?, ?)",
-                (job.id, job.attempts, when, elapsed_s, status, error),
-            )
-            return int(cursor.lastrowid or 0)
-        raw_sha = await self._put_blob(db, fetch.raw_body)
-        body_sha = raw_sha if fetch.body is fetch.raw_body else await self._put_blob(db, fetch.body, body_sha256)
-        head = fetch.response
-        cursor = await db.execute(
-            "INSERT INTO fetches (url_id, attempt, started_at, elapsed_s, final_url, status, reason, http_version, "
-            "request_headers, response_headers, redirects, content_type, raw_sha256, body_sha256, peer_address, "
-            "error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                job.id, job.attempts, fetch.started_at.isoformat(), fetch.elapsed_s, head.url, head.status,
-                head.reason, head.http_version, json.dumps([list(h) for h in fetch.request_headers]),
-                json.dumps([list(h) for h in head.headers]), json.dumps([_head_json(r) for r in fetch.redirects]),
-                fetch.content_type, raw_sha, body_sha, fetch.peer_address, error,
-            ),
-        )
-        return int(cursor.lastrowid or 0)
-
-    async def _finish(
-        self, db: aiosqlite.Connection, job: Job, state: JobState, *, fetch_id: int | None,
-        status: int | None, error: str | None,
-    ) -> None:
-        await db.execute(
-            "UPDATE urls SET state = ?, claimed_at = NULL, last_status = coalesce(?, last_status), last_error = ?, "
-            "fetch_id = coalesce(?, fetch_id), updated_at = ? WHERE id = ?",
-            (state.value, status, error, fetch_id, utc_now(), job.id),
-        )
-
     async def record_failed_attempt(
         self, job: Job, *, error: str, status: int | None, started_at: dt.datetime, elapsed_s: float,
         final: bool, state: JobState = JobState.FAILED,
@@ -358,7 +201,7 @@ class Store:
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     job.id, fetch_id, metadata.title, metadata.description, json.dumps(list(metadata.authors)),
-                    _iso(metadata.published_at), _iso(metadata.modified_at), metadata.canonical_url,
+                    iso_date(metadata.published_at), iso_date(metadata.modified_at), metadata.canonical_url,
                     metadata.site_name, metadata.language, metadata.lead_image_url,
                     json.dumps(list(metadata.topics)), metadata.text, note, utc_now(),
                 ),
@@ -398,115 +241,3 @@ class Store:
             )
             await self._finish(db, job, JobState.DONE, fetch_id=fetch_id, status=head.status, error=None)
 
-    # -- reading ---------------------------------------------------------------------------------
-
-    async def counts(self) -> dict[str, dict[str, int]]:
-        """Seeds accepted/rejected, and pages/images by state: what ``status --json`` prints."""
-        result: dict[str, dict[str, int]] = {
-            kind: {state.value: 0 for state in JobState} for kind in ("pages", "images")
-        }
-        for kind, state, count in await self._fetchall("SELECT kind, state, count(*) FROM urls GROUP BY kind, state"):
-            result["pages" if kind == "page" else "images"][state] = count
-        accepted = (await self._fetchone("SELECT count(*) FROM seeds"))[0]
-        rejected = (await self._fetchone("SELECT count(*) FROM seed_rejections"))[0]
-        result["seeds"] = {"accepted": accepted, "rejected": rejected}
-        return result
-
-    async def image_claims(self) -> dict[str, int]:
-        """How many seed claims of image dimensions held, did not, or cannot be checked yet."""
-        row = await self._fetchone(
-            "SELECT sum(i.width = s.claimed_width AND i.height = s.claimed_height), "
-            "sum(NOT (i.width = s.claimed_width AND i.height = s.claimed_height)), count(*) "
-            "FROM seed_images s LEFT JOIN images i ON i.url_id = s.url_id "
-            "WHERE s.claimed_width IS NOT NULL OR s.claimed_height IS NOT NULL"
-        )
-        held, broken, total = (int(v or 0) for v in row)
-        return {"held": held, "not_held": broken, "unchecked": total - held - broken}
-
-    async def failures(self, limit: int = 50) -> list[tuple[str, str]]:
-        rows = await self._fetchall(
-            "SELECT url, coalesce(last_error, 'failed') FROM urls WHERE state IN ('failed', 'blocked') "
-            "ORDER BY id LIMIT ?", (limit,),
-        )
-        return [(r[0], r[1]) for r in rows]
-
-    async def rejections(self, limit: int = 50) -> list[SeedRejection]:
-        rows = await self._fetchall(
-            "SELECT path, reason, sha256 FROM seed_rejections ORDER BY path LIMIT ?", (limit,)
-        )
-        return [SeedRejection(path=r[0], reason=r[1], sha256=r[2] or None) for r in rows]
-
-    async def fetch_count(self) -> int:
-        return int((await self._fetchone("SELECT count(*) FROM fetches"))[0])
-
-    @property
-    def connection(self) -> aiosqlite.Connection:
-        """The read side for exports and queries in ``storage``; writes go through the methods."""
-        return self._conn
-
-    # -- export reading --------------------------------------------------------------------------
-
-    _ARTICLES = (
-        "SELECT sa.url_id, u.url, s.text, s.path, sa.path, sa.role, f.started_at, f.final_url, f.status, "
-        "f.body_sha256, p.title, p.description, p.authors, p.published_at, p.modified_at, p.canonical_url, "
-        "p.site_name, p.language, p.lead_image_url, p.topics, p.text, p.note, sa.seed_id "
-        "FROM (SELECT *, row_number() OVER (PARTITION BY url_id ORDER BY role != 'article', seed_id, path) AS rank "
-        "      FROM seed_articles) sa "
-        "JOIN seeds s ON s.id = sa.seed_id JOIN urls u ON u.id = sa.url_id "
-        "JOIN pages p ON p.url_id = sa.url_id JOIN fetches f ON f.id = p.fetch_id "
-        "WHERE sa.rank = 1 AND u.state = 'done' ORDER BY sa.seed_id, sa.path"
-    )
-    _IMAGES = (
-        "SELECT u.url, u.state, i.sha256, i.mime_type, i.width, i.height, i.byte_size, i.cached, "
-        "si.claimed_width, si.claimed_height, si.claimed_cached, 'image' "
-        "FROM seed_images si JOIN urls u ON u.id = si.url_id LEFT JOIN images i ON i.url_id = si.url_id "
-        "WHERE si.seed_id = ? AND si.article_path = ? "
-        "UNION ALL "
-        "SELECT u.url, u.state, i.sha256, i.mime_type, i.width, i.height, i.byte_size, i.cached, "
-        "NULL, NULL, NULL, 'lead_image' "
-        "FROM links l JOIN urls u ON u.id = l.to_id LEFT JOIN images i ON i.url_id = l.to_id "
-        "WHERE l.from_id = ? AND l.relation = 'lead_image'"
-    )
-
-    async def iter_articles(self, batch: int = 200) -> AsyncIterator[ArchivedArticle]:
-        """Every archived page a seed names, once, with the first seed record that names it."""
-        async with self._conn.execute(self._ARTICLES) as cursor:
-            while rows := await cursor.fetchmany(batch):
-                for row in rows:
-                    yield await self._article(row)
-
-    async def _article(self, row: Any) -> ArchivedArticle:
-        keys = ("title", "description", "authors", "published_at", "modified_at", "canonical_url", "site_name",
-                "language", "lead_image_url", "topics", "text")
-        metadata = dict(zip(keys, row[10:21], strict=True))
-        metadata["authors"] = json.loads(metadata["authors"])
-        metadata["topics"] = json.loads(metadata["topics"])
-        images = await self._fetchall(self._IMAGES, (row[22], row[4], row[0]))
-        return ArchivedArticle(
-            url_id=row[0], url=row[1], seed_text=row[2], seed_path=row[3], item_path=row[4], role=row[5],
-            fetched_at=row[6], final_url=row[7], status=row[8], body_sha256=row[9], metadata=metadata,
-            note=row[21], images=tuple(_archived_image(r) for r in _unique_images(images)),
-        )
-
-    async def read_blob(self, sha256: str) -> bytes | None:
-        row = await self._fetchone("SELECT data FROM blobs WHERE sha256 = ?", (sha256,))
-        return None if row is None else bytes(row[0])
-
-
-def _unique_images(rows: Iterable[Any]) -> list[Any]:
-    """An image both claimed by the seed and found as the lead image is listed once, as claimed."""
-    seen: set[str] = set()
-    unique = []
-    for row in rows:
-        if row[0] not in seen:
-            seen.add(row[0])
-            unique.append(row)
-    return unique
-
-
-def _archived_image(row: Any) -> ArchivedImage:
-    return ArchivedImage(
-        url=row[0], state=row[1], sha256=row[2], mime_type=row[3], width=row[4], height=row[5], byte_size=row[6],
-        cached=None if row[7] is None else bool(row[7]), claimed_width=row[8], claimed_height=row[9],
-        claimed_cached=None if row[10] is None else bool(row[10]), relation=row[11],
-    )

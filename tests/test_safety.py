@@ -14,10 +14,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import frontmatter
 import pytest
 
 from crawler.run import open_store, run_crawl
 from storage.export import export_markdown
+from storage.seedyaml import SeedYAMLHandler, load_yaml
 from tests.conftest import article_html, crawl_settings, make_image
 from tests.servers import LocalServer, Site, read_request_head, serve
 
@@ -210,5 +212,7 @@ async def test_hostile_titles_export_to_safe_unique_names(tmp_path: Path) -> Non
     outside = [p for p in tmp_path.rglob("*") if p.is_file() and p.parent not in (out, folder)
                and not str(p).startswith(str(settings.store_path))]
     assert outside == []
-    texts = "".join(p.read_text(encoding="utf-8") for p in files)
-    assert "title: ../../etc/passwd" in texts or "title: '../../etc/passwd'" in texts  # the title is kept
+    assert all(p.is_file() for p in (out / "images").iterdir())
+    # each file keeps its seed's title exactly, control characters and all
+    kept = sorted(str(frontmatter.load(str(p), handler=SeedYAMLHandler())["title"]) for p in files)
+    assert kept == sorted(load_yaml(f'title: "{title}"')["title"] for title in HOSTILE_TITLES)

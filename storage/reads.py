@@ -1,0 +1,123 @@
+"""Reading the archive: status figures and the articles an export writes, streamed in batches."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Iterable
+from typing import Any
+
+import aiosqlite
+
+from storage.base import StoreBase
+from storage.records import ArchivedArticle, ArchivedImage, JobState, SeedRejection
+
+
+class ArchiveReads(StoreBase):
+    # -- reading ---------------------------------------------------------------------------------
+
+    async def counts(self) -> dict[str, dict[str, int]]:
+        """Seeds accepted/rejected, and pages/images by state: what ``status --json`` prints."""
+        result: dict[str, dict[str, int]] = {
+            kind: {state.value: 0 for state in JobState} for kind in ("pages", "images")
+        }
+        for kind, state, count in await self._fetchall("SELECT kind, state, count(*) FROM urls GROUP BY kind, state"):
+            result["pages" if kind == "page" else "images"][state] = count
+        accepted = (await self._fetchone("SELECT count(*) FROM seeds"))[0]
+        rejected = (await self._fetchone("SELECT count(*) FROM seed_rejections"))[0]
+        result["seeds"] = {"accepted": accepted, "rejected": rejected}
+        return result
+
+    async def image_claims(self) -> dict[str, int]:
+        """How many seed claims of image dimensions held, did not, or cannot be checked yet."""
+        row = await self._fetchone(
+            "SELECT sum(i.width = s.claimed_width AND i.height = s.claimed_height), "
+            "sum(NOT (i.width = s.claimed_width AND i.height = s.claimed_height)), count(*) "
+            "FROM seed_images s LEFT JOIN images i ON i.url_id = s.url_id "
+            "WHERE s.claimed_width IS NOT NULL OR s.claimed_height IS NOT NULL"
+        )
+        held, broken, total = (int(v or 0) for v in row)
+        return {"held": held, "not_held": broken, "unchecked": total - held - broken}
+
+    async def failures(self, limit: int = 50) -> list[tuple[str, str]]:
+        rows = await self._fetchall(
+            "SELECT url, coalesce(last_error, 'failed') FROM urls WHERE state IN ('failed', 'blocked') "
+            "ORDER BY id LIMIT ?", (limit,),
+        )
+        return [(r[0], r[1]) for r in rows]
+
+    async def rejections(self, limit: int = 50) -> list[SeedRejection]:
+        rows = await self._fetchall(
+            "SELECT path, reason, sha256 FROM seed_rejections ORDER BY path LIMIT ?", (limit,)
+        )
+        return [SeedRejection(path=r[0], reason=r[1], sha256=r[2] or None) for r in rows]
+
+    async def fetch_count(self) -> int:
+        return int((await self._fetchone("SELECT count(*) FROM fetches"))[0])
+
+    @property
+    def connection(self) -> aiosqlite.Connection:
+        """The read side for exports and queries in ``storage``; writes go through the methods."""
+        return self._conn
+
+    # -- export reading --------------------------------------------------------------------------
+
+    _ARTICLES = (
+        "SELECT sa.url_id, u.url, s.text, s.path, sa.path, sa.role, f.started_at, f.final_url, f.status, "
+        "f.body_sha256, p.title, p.description, p.authors, p.published_at, p.modified_at, p.canonical_url, "
+        "p.site_name, p.language, p.lead_image_url, p.topics, p.text, p.note, sa.seed_id "
+        "FROM (SELECT *, row_number() OVER (PARTITION BY url_id ORDER BY role != 'article', seed_id, path) AS rank "
+        "      FROM seed_articles) sa "
+        "JOIN seeds s ON s.id = sa.seed_id JOIN urls u ON u.id = sa.url_id "
+        "JOIN pages p ON p.url_id = sa.url_id JOIN fetches f ON f.id = p.fetch_id "
+        "WHERE sa.rank = 1 AND u.state = 'done' ORDER BY sa.seed_id, sa.path"
+    )
+    _IMAGES = (
+        "SELECT u.url, u.state, i.sha256, i.mime_type, i.width, i.height, i.byte_size, i.cached, "
+        "si.claimed_width, si.claimed_height, si.claimed_cached, 'image' "
+        "FROM seed_images si JOIN urls u ON u.id = si.url_id LEFT JOIN images i ON i.url_id = si.url_id "
+        "WHERE si.seed_id = ? AND si.article_path = ? "
+        "UNION ALL "
+        "SELECT u.url, u.state, i.sha256, i.mime_type, i.width, i.height, i.byte_size, i.cached, "
+        "NULL, NULL, NULL, 'lead_image' "
+        "FROM links l JOIN urls u ON u.id = l.to_id LEFT JOIN images i ON i.url_id = l.to_id "
+        "WHERE l.from_id = ? AND l.relation = 'lead_image'"
+    )
+
+    async def iter_articles(self, batch: int = 200) -> AsyncIterator[ArchivedArticle]:
+        """Every archived page a seed names, once, with the first seed record that names it."""
+        async with self._conn.execute(self._ARTICLES) as cursor:
+            while rows := await cursor.fetchmany(batch):
+                for row in rows:
+                    yield await self._article(row)
+
+    async def _article(self, row: Any) -> ArchivedArticle:
+        keys = ("title", "description", "authors", "published_at", "modified_at", "canonical_url", "site_name",
+                "language", "lead_image_url", "topics", "text")
+        metadata = dict(zip(keys, row[10:21], strict=True))
+        metadata["authors"] = json.loads(metadata["authors"])
+        metadata["topics"] = json.loads(metadata["topics"])
+        images = await self._fetchall(self._IMAGES, (row[22], row[4], row[0]))
+        return ArchivedArticle(
+            url_id=row[0], url=row[1], seed_text=row[2], seed_path=row[3], item_path=row[4], role=row[5],
+            fetched_at=row[6], final_url=row[7], status=row[8], body_sha256=row[9], metadata=metadata,
+            note=row[21], images=tuple(_archived_image(r) for r in _unique_images(images)),
+        )
+
+def _unique_images(rows: Iterable[Any]) -> list[Any]:
+    """An image both claimed by the seed and found as the lead image is listed once, as claimed."""
+    seen: set[str] = set()
+    unique = []
+    for row in rows:
+        if row[0] not in seen:
+            seen.add(row[0])
+            unique.append(row)
+    return unique
+
+
+def _archived_image(row: Any) -> ArchivedImage:
+    return ArchivedImage(
+        url=row[0], state=row[1], sha256=row[2], mime_type=row[3], width=row[4], height=row[5], byte_size=row[6],
+        cached=None if row[7] is None else bool(row[7]), claimed_width=row[8], claimed_height=row[9],
+        claimed_cached=None if row[10] is None else bool(row[10]), relation=row[11],
+    )
+
