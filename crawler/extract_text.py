@@ -179,6 +179,21 @@ def _prune_linky(root: LexborNode) -> None:
             node.decompose()
 
 
+def _collapse_space(text: str, slice_len: int = 1 << 16) -> str:
+    """``_SPACE.sub(" ", text).strip()`` in slices: one ``sub`` over a long text keeps a str object per
+    word until it joins them (a 10 MB line of words peaked at ~40x its size); slices cap that overhead."""
+    if len(text) <= slice_len:
+        return _SPACE.sub(" ", text).strip()
+    parts, start = [], 0
+    while start < len(text):
+        end = min(start + slice_len, len(text))
+        while end < len(text) and text[end].isspace():  # never cut a run of spaces in two
+            end += 1
+        parts.append(_SPACE.sub(" ", text[start:end]))
+        start = end
+    return "".join(parts).strip()
+
+
 def _lines(root: LexborNode, title: str | None) -> list[str]:
     for node in root.css(_BLOCKS):
         node.insert_before(_MARK)
@@ -186,7 +201,7 @@ def _lines(root: LexborNode, title: str | None) -> list[str]:
     lines: list[str] = []
     skip = _SPACE.sub(" ", title).strip().casefold() if title else None
     for raw in root.text().split(_MARK):
-        line = _SPACE.sub(" ", raw).strip()
+        line = _collapse_space(raw)
         if len(line) < 2 or _BOILERPLATE_LINE.match(line):
             continue
         if skip and line.casefold() == skip:

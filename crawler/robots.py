@@ -17,7 +17,7 @@ from protego import Protego
 
 from crawler.errors import FetchError, RetryableFetchError
 from crawler.fetch import Fetcher
-from crawler.frontier import Frontier
+from crawler.hosts import HostPacer
 from crawler.models import Job
 from crawler.retry import describe
 from crawler.settings import Settings
@@ -49,10 +49,10 @@ def product_token(user_agent: str) -> str:
 
 
 class RobotsGate:
-    def __init__(self, store: Store, fetcher: Fetcher, frontier: Frontier, settings: Settings) -> None:
+    def __init__(self, store: Store, fetcher: Fetcher, hosts: HostPacer, settings: Settings) -> None:
         self._store = store
         self._fetcher = fetcher
-        self._frontier = frontier
+        self._hosts = hosts
         self._settings = settings
         self._agent = product_token(settings.user_agent)
         self._rules: OrderedDict[str, Protego | None] = OrderedDict()  # None: everything allowed
@@ -94,7 +94,7 @@ class RobotsGate:
 
     async def _fetch(self, origin: str, host: str) -> RobotsRecord:
         url = f"{origin}/robots.txt"
-        await self._frontier.pace(host)
+        await self._hosts.pace(host)
         status: int | None
         body: bytes | None = None
         error: str | None = None
@@ -116,7 +116,7 @@ class RobotsGate:
             rules = Protego.parse(text)
             delay = rules.crawl_delay(self._agent)
             if delay:
-                self._frontier.set_crawl_delay(host, min(float(delay), self._settings.crawl_delay_cap_s))
+                self._hosts.set_crawl_delay(host, min(float(delay), self._settings.crawl_delay_cap_s))
         self._rules[origin] = rules
         while len(self._rules) > _CACHED_ORIGINS:
             self._rules.popitem(last=False)

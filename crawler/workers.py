@@ -62,7 +62,7 @@ class JobProcessor:
         self._frontier = frontier
         self._settings = settings
         self._policy = RetryPolicy(settings)
-        self._robots = RobotsGate(store, fetcher, frontier, settings)
+        self._robots = RobotsGate(store, fetcher, frontier.hosts, settings)
         self.tally = Tally()
 
     async def process(self, job: Job) -> None:
@@ -127,7 +127,7 @@ class JobProcessor:
 
     async def _attempt(self, job: Job) -> FetchResult:
         """One try; its failure is recorded before it propagates to the retry loop."""
-        await self._frontier.pace(job.host)
+        await self._frontier.hosts.pace(job.host)
         started, clock = dt.datetime.now(dt.UTC), time.monotonic()
         try:
             result = await self._fetcher.fetch(job.url, accept=ACCEPT[job.kind])
@@ -135,14 +135,14 @@ class JobProcessor:
             if exc.status in (429, 503):  # the host asks us to slow down: all its jobs wait
                 retry_after = getattr(exc, "retry_after_s", None)
                 cap = self._settings.retry_after_cap_s
-                self._frontier.slow_down(job.host, None if retry_after is None else min(retry_after, cap))
+                self._frontier.hosts.slow_down(job.host, None if retry_after is None else min(retry_after, cap))
             final = not self._policy.is_retryable(exc, job.attempts)
             await self._store.record_failed_attempt(
                 job, error=describe(exc), status=exc.status, started_at=started,
                 elapsed_s=time.monotonic() - clock, final=final,
             )
             raise
-        self._frontier.recovered(job.host)
+        self._frontier.hosts.recovered(job.host)
         return result
 
     async def _archive_page(self, job: Job, result: FetchResult) -> None:
