@@ -20,6 +20,7 @@ import click
 from crawler import __version__
 from crawler.errors import CrawlerError
 from crawler.models import CrawlReport
+from crawler.refresh import RefreshReport, run_refresh
 from crawler.run import install_stop_signals, open_store, run_crawl
 from crawler.settings import Settings, load_settings
 from storage.errors import StoreError
@@ -107,6 +108,65 @@ def format_report(report: CrawlReport) -> str:
     lines += [f"rejected seed {r.path}: {r.reason}" for r in report.rejections]
     lines += [f"failed {url}: {reason}" for url, reason in report.failures]
     return "\n".join(lines)
+
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(text: str) -> float:
+    """Seconds in ``90``, ``90s``, ``15m``, ``12h``, ``7d`` or ``2w``."""
+    value = text.strip().lower()
+    unit = _UNITS.get(value[-1:])
+    number = value[:-1] if unit else value
+    try:
+        seconds = float(number) * (unit or 1)
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not a duration such as 90s, 15m, 12h, 7d or 2w") from None
+    if seconds < 0:
+        raise click.BadParameter(f"{text!r} is negative")
+    return seconds
+
+
+@main.command("refresh-images")
+@common_options
+@click.option("--older-than", metavar="DURATION", default="0",
+              help="Only images last checked longer ago than this (90s, 15m, 12h, 7d, 2w). Default: all.")
+@click.option("--only-failed", is_flag=True, help="Only images whose earlier fetch failed.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--concurrency", type=int, help="Requests in flight at once, over all hosts.")
+@click.option("--per-host", type=int, help="Requests in flight at once to one host.")
+@click.option("--connect-to", multiple=True, metavar="HOST:PORT:HOST2:PORT2", help="As for crawl (repeatable).")
+@click.option("--ca-bundle", metavar="PATH", help="PEM file of CA certificates to trust.")
+@click.option("--allow-private-networks", is_flag=True, default=None,
+              help="Allow private, loopback and reserved addresses.")
+@click.option("--progress", type=click.Choice(["auto", "bar", "log", "off"]), help="Progress display.")
+def refresh_images(
+    config_file: str | None, older_than: str, only_failed: bool, as_json: bool, **flags: Any
+) -> None:
+    """Re-check archived images (conditional requests): keep changed versions, mark gone ones.
+
+    Resumable: a stopped run continues without re-checking what it already checked.
+    """
+    older_than_s = parse_duration(older_than)
+    settings = settings_from(config_file, **flags)
+    if not settings.store_path.exists():
+        _fail(f"no archive at {settings.store_path}: run `newsvault crawl` first")
+
+    async def refresh_with_signals() -> RefreshReport:
+        stop = asyncio.Event()
+        install_stop_signals(stop)
+        return await run_refresh(settings, older_than_s=older_than_s, only_failed=only_failed, stop=stop)
+
+    report = _run(refresh_with_signals())
+    figures = report.figures()
+    if as_json:
+        click.echo(json.dumps(figures))
+    else:
+        click.echo(", ".join(f"{name}: {count}" for name, count in figures.items())
+                   + f" ({report.requests} requests in {report.elapsed_s:.1f} s)")
+        if report.interrupted:
+            click.echo("stopped before the end: run `newsvault refresh-images` again to resume")
+    sys.exit(EXIT_INCOMPLETE if report.failed or report.interrupted else EXIT_OK)
 
 
 @main.command()

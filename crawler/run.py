@@ -93,7 +93,7 @@ async def _drive(
                         job, error=f"internal error: {type(error).__name__}: {error}", status=None,
                         started_at=dt.datetime.now(dt.UTC), elapsed_s=0.0, final=True,
                     )
-            progress.update(processor.tally)
+            progress.update(processor.tally.finished, processor.tally.figures())
         await store.release(frontier.buffered())
         frontier.forget_buffer()
         await _drain(running, store)

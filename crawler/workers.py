@@ -46,6 +46,21 @@ class Tally:
     def add(self, kind: JobKind, state: JobState) -> None:
         self.counts[(kind, state)] += 1
 
+    def figures(self) -> dict[str, int]:
+        """What the progress display shows."""
+        c = self.counts
+        return {
+            "pages": c[(JobKind.PAGE, JobState.DONE)],
+            "images": c[(JobKind.IMAGE, JobState.DONE)],
+            "errors": c[(JobKind.PAGE, JobState.FAILED)] + c[(JobKind.IMAGE, JobState.FAILED)],
+            "blocked": c[(JobKind.PAGE, JobState.BLOCKED)] + c[(JobKind.IMAGE, JobState.BLOCKED)],
+            "retries": self.rescheduled,
+        }
+
+    @property
+    def finished(self) -> int:
+        return sum(self.counts.values())
+
 
 def looks_like_html(body: bytes, content_type: str | None) -> bool:
     """True for an HTML content type, or no type and markup at the start of the body."""

@@ -79,7 +79,11 @@ def _image_block(image: ArchivedImage) -> dict[str, Any]:
     block: dict[str, Any] = {"url": image.url, "relation": image.relation, "state": image.state}
     block["file"] = image_file_name(image)
     block |= {"type": image.mime_type, "width": image.width, "height": image.height, "bytes": image.byte_size,
-              "sha256": image.sha256, "cached": bool(image.cached) and image.state == "done"}
+              "sha256": image.sha256, "cached": bool(image.cached) and image.state == "done",
+              "first_seen": image.first_seen, "last_seen": image.last_seen, "last_checked": image.last_checked,
+              "versions": image.versions}
+    if image.gone_at:
+        block["gone_at"] = image.gone_at
     if image.claimed_width is not None or image.claimed_height is not None:
         block["claimed"] = {"width": image.claimed_width, "height": image.claimed_height}
         block["claim_holds"] = (

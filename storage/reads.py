@@ -73,11 +73,15 @@ class ArchiveReads(StoreBase):
     )
     _IMAGES = (
         "SELECT u.url, u.state, i.sha256, i.mime_type, i.width, i.height, i.byte_size, i.cached, "
+        "i.first_seen, i.last_seen, i.last_checked, i.gone_at, "
+        "(SELECT count(*) FROM image_versions v WHERE v.url_id = u.id), "
         "si.claimed_width, si.claimed_height, si.claimed_cached, 'image' "
         "FROM seed_images si JOIN urls u ON u.id = si.url_id LEFT JOIN images i ON i.url_id = si.url_id "
         "WHERE si.seed_id = ? AND si.article_path = ? "
         "UNION ALL "
         "SELECT u.url, u.state, i.sha256, i.mime_type, i.width, i.height, i.byte_size, i.cached, "
+        "i.first_seen, i.last_seen, i.last_checked, i.gone_at, "
+        "(SELECT count(*) FROM image_versions v WHERE v.url_id = u.id), "
         "NULL, NULL, NULL, 'lead_image' "
         "FROM links l JOIN urls u ON u.id = l.to_id LEFT JOIN images i ON i.url_id = l.to_id "
         "WHERE l.from_id = ? AND l.relation = 'lead_image'"
@@ -117,7 +121,9 @@ def _unique_images(rows: Iterable[Any]) -> list[Any]:
 def _archived_image(row: Any) -> ArchivedImage:
     return ArchivedImage(
         url=row[0], state=row[1], sha256=row[2], mime_type=row[3], width=row[4], height=row[5], byte_size=row[6],
-        cached=None if row[7] is None else bool(row[7]), claimed_width=row[8], claimed_height=row[9],
-        claimed_cached=None if row[10] is None else bool(row[10]), relation=row[11],
+        cached=None if row[7] is None else bool(row[7]),
+        first_seen=row[8], last_seen=row[9], last_checked=row[10], gone_at=row[11], versions=row[12],
+        claimed_width=row[13], claimed_height=row[14],
+        claimed_cached=None if row[15] is None else bool(row[15]), relation=row[16],
     )
 

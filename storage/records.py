@@ -181,6 +181,11 @@ class ArchivedImage:
     claimed_height: int | None = None
     claimed_cached: bool | None = None
     relation: str = "image"
+    first_seen: str | None = None
+    last_seen: str | None = None
+    last_checked: str | None = None
+    gone_at: str | None = None
+    versions: int = 0
 
 
 @record
@@ -212,3 +217,16 @@ class RobotsRecord:
     body: bytes | None
     error: str | None
     fetched_at: float
+
+
+@record
+class ImageToCheck:
+    """An archived (or failed) image due for a refresh, with the validators of its latest version."""
+
+    url_id: int
+    url: str
+    host: str
+    state: str
+    sha256: str | None
+    etag: str | None
+    last_modified: str | None

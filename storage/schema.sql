@@ -63,6 +63,7 @@ CREATE TABLE fetches (
     raw_sha256      TEXT REFERENCES blobs (sha256),   -- body as transferred (content-encoded)
     body_sha256     TEXT REFERENCES blobs (sha256),   -- body after content-decoding
     peer_address    TEXT,
+    purpose         TEXT NOT NULL DEFAULT 'crawl' CHECK (purpose IN ('crawl', 'refresh')),
     error           TEXT
 );
 CREATE INDEX fetches_url ON fetches (url_id);
@@ -165,4 +166,23 @@ CREATE TABLE image_versions (
     byte_size   INTEGER NOT NULL,
     first_seen  TEXT NOT NULL,
     PRIMARY KEY (url_id, sha256)
+);
+
+-- refresh-images runs: an unfinished run with the same selection is resumed, not restarted.
+CREATE TABLE refresh_runs (
+    id              INTEGER PRIMARY KEY,
+    started_at      TEXT NOT NULL,
+    cutoff          TEXT NOT NULL,     -- images last checked before this are due
+    only_failed     INTEGER NOT NULL,
+    finished_at     TEXT
+);
+
+-- What each refresh run found for each image it checked.
+CREATE TABLE refresh_checks (
+    run_id      INTEGER NOT NULL REFERENCES refresh_runs (id),
+    url_id      INTEGER NOT NULL REFERENCES urls (id),
+    outcome     TEXT NOT NULL CHECK (outcome IN ('unchanged', 'changed', 'gone', 'failed')),
+    detail      TEXT,
+    checked_at  TEXT NOT NULL,
+    PRIMARY KEY (run_id, url_id)
 );

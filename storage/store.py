@@ -13,6 +13,7 @@ import time
 from collections.abc import Collection
 
 from storage.base import StoreBase, iso_date, utc_now
+from storage.image_checks import ImageChecks
 from storage.reads import ArchiveReads
 from storage.records import (
     FetchResult,
@@ -27,7 +28,7 @@ from storage.records import (
 )
 
 
-class Store(ArchiveReads, StoreBase):
+class Store(ArchiveReads, ImageChecks, StoreBase):
     """The archive's domain actions: seeds, the frontier, fetch records, pages and images."""
 
     async def add_seed(self, seed: SeedRecord, *, fetch_alternates: bool = False) -> bool:
@@ -213,31 +214,13 @@ class Store(ArchiveReads, StoreBase):
 
     async def record_image(self, job: Job, fetch: FetchResult, info: ImageInfo) -> None:
         """Archive an image: its bytes once by hash, its real type and size, a version per content."""
-        now = utc_now()
         async with self._transaction() as db:
             fetch_id = await self._insert_fetch(db, job, fetch, body_sha256=info.sha256)
             if info.error is not None:
                 await self._finish(db, job, JobState.FAILED, fetch_id=fetch_id, status=fetch.response.status,
                                    error=info.error)
                 return
+            await self._store_image(db, job.id, fetch_id, fetch, info)
             head = fetch.response
-            await db.execute(
-                "INSERT INTO images (url_id, fetch_id, sha256, mime_type, format, width, height, byte_size, etag, "
-                "last_modified, cached, first_seen, last_seen, last_checked) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?) ON CONFLICT (url_id) DO UPDATE SET "
-                "fetch_id = excluded.fetch_id, sha256 = excluded.sha256, mime_type = excluded.mime_type, "
-                "format = excluded.format, width = excluded.width, height = excluded.height, "
-                "byte_size = excluded.byte_size, etag = excluded.etag, last_modified = excluded.last_modified, "
-                "cached = 1, last_seen = excluded.last_seen, last_checked = excluded.last_checked, gone_at = NULL",
-                (
-                    job.id, fetch_id, info.sha256, info.mime_type, info.format, info.width, info.height,
-                    info.byte_size, head.header("etag"), head.header("last-modified"), now, now, now,
-                ),
-            )
-            await db.execute(
-                "INSERT OR IGNORE INTO image_versions (url_id, sha256, mime_type, width, height, byte_size, "
-                "first_seen) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (job.id, info.sha256, info.mime_type, info.width, info.height, info.byte_size, now),
-            )
             await self._finish(db, job, JobState.DONE, fetch_id=fetch_id, status=head.status, error=None)
 

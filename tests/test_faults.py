@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import io
 import sqlite3
+import tracemalloc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ import pytest
 from aiohttp import web
 from PIL import Image as PILImage
 
+from crawler.extract import extract_metadata
 from crawler.models import CrawlReport
 from crawler.run import run_crawl
 from crawler.settings import Settings
@@ -332,6 +334,20 @@ async def test_hostile_content_is_archived_or_refused_with_a_reason(tmp_path: Pa
     assert held == {"http://img.faults.example/truncated.png": 1, "http://img.faults.example/truncated.jpg": 1,
                     "http://img.faults.example/liar.png": 0}
     assert big_text > 9 * MB  # the long line was kept whole, not cut
+
+
+def test_a_long_line_of_words_is_extracted_without_blowing_up_memory() -> None:
+    """A single 2 MB line of short words once peaked at ~20x its size in Python objects (one per word)."""
+    words = "word " * 400_000
+    body = f"<html><head><title>{BIG_TITLE}</title></head><body><p>{words}</p></body></html>".encode()
+    tracemalloc.start()
+    try:
+        metadata = extract_metadata(body, content_type="text/html")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert metadata.title == BIG_TITLE and metadata.text == words.strip()
+    assert peak < 12 * len(body), f"peak {peak / len(body):.1f}x the body"
 
 
 # --------------------------------------------------------------------------- known bugs (fetch.py)

@@ -1,0 +1,119 @@
+"""Refreshing archived images: runs that can be resumed, and what each check found.
+
+A run selects images last checked before its cutoff (or that failed before); each check is one
+transaction that records the exchange and its outcome: unchanged (304 or the same bytes), changed
+(a new version kept beside the old ones), gone (404/410: marked, bytes kept) or failed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncGenerator
+from typing import Any
+
+from storage.base import StoreBase, utc_now
+from storage.records import FetchResult, ImageInfo, ImageToCheck, Job, JobKind, JobState
+
+OUTCOMES = ("unchanged", "changed", "gone", "failed")
+
+
+class ImageChecks(StoreBase):
+    async def begin_refresh(self, *, cutoff: dt.datetime, only_failed: bool) -> int:
+        """The id of the unfinished run with this selection (resumed), or of a new one."""
+        row = await self._fetchone(
+            "SELECT id FROM refresh_runs WHERE finished_at IS NULL AND only_failed = ? ORDER BY id DESC LIMIT 1",
+            (int(only_failed),),
+        )
+        if row is not None:
+            return int(row[0])
+        async with self._transaction() as db:
+            cursor = await db.execute(
+                "INSERT INTO refresh_runs (started_at, cutoff, only_failed) VALUES (?, ?, ?)",
+                (utc_now(), cutoff.isoformat(timespec="seconds").replace("+00:00", "Z"), int(only_failed)),
+            )
+            return int(cursor.lastrowid or 0)
+
+    async def finish_refresh(self, run_id: int) -> None:
+        async with self._transaction() as db:
+            await db.execute("UPDATE refresh_runs SET finished_at = ? WHERE id = ?", (utc_now(), run_id))
+
+    def _due(self, only_failed: bool) -> str:
+        failed = "u.state = 'failed'"
+        stale = "(u.state = 'done' AND i.last_checked < r.cutoff)"
+        return failed if only_failed else f"({failed} OR {stale})"
+
+    async def count_due(self, run_id: int, *, only_failed: bool) -> int:
+        row = await self._fetchone(
+            "SELECT count(*) FROM urls u JOIN refresh_runs r ON r.id = ? LEFT JOIN images i ON i.url_id = u.id "
+            f"WHERE u.kind = 'image' AND {self._due(only_failed)} AND NOT EXISTS "
+            "(SELECT 1 FROM refresh_checks c WHERE c.run_id = r.id AND c.url_id = u.id)",
+            (run_id,),
+        )
+        return int(row[0])
+
+    async def images_due(
+        self, run_id: int, *, only_failed: bool, batch: int = 500
+    ) -> AsyncGenerator[ImageToCheck, None]:
+        """Images this run has not checked yet, in id order, a batch at a time (constant memory)."""
+        last = 0
+        while True:
+            rows = await self._fetchall(
+                "SELECT u.id, u.url, u.host, u.state, i.sha256, i.etag, i.last_modified FROM urls u "
+                "JOIN refresh_runs r ON r.id = ? LEFT JOIN images i ON i.url_id = u.id "
+                f"WHERE u.kind = 'image' AND u.id > ? AND {self._due(only_failed)} AND NOT EXISTS "
+                "(SELECT 1 FROM refresh_checks c WHERE c.run_id = r.id AND c.url_id = u.id) ORDER BY u.id LIMIT ?",
+                (run_id, last, batch),
+            )
+            if not rows:
+                return
+            for r in rows:
+                yield ImageToCheck(url_id=r[0], url=r[1], host=r[2], state=r[3], sha256=r[4], etag=r[5],
+                                   last_modified=r[6])
+            last = rows[-1][0]
+
+    async def record_check(
+        self, run_id: int, image: ImageToCheck, outcome: str, *, attempt: int, fetch: FetchResult | None = None,
+        info: ImageInfo | None = None, detail: str | None = None, status: int | None = None,
+    ) -> None:
+        """Record one check and apply what it found, in one transaction."""
+        assert outcome in OUTCOMES, outcome
+        job = Job(id=image.url_id, url=image.url, kind=JobKind.IMAGE, host=image.host, attempts=attempt)
+        now = utc_now()
+        async with self._transaction() as db:
+            fetch_id = await self._insert_fetch(
+                db, job, fetch, error=detail if outcome == "failed" else None, status=status,
+                body_sha256=info.sha256 if info else None, purpose="refresh",
+            )
+            if outcome == "changed" and fetch is not None and info is not None:
+                await self._store_image(db, image.url_id, fetch_id, fetch, info)
+                await self._finish(db, job, JobState.DONE, fetch_id=fetch_id, status=fetch.response.status,
+                                   error=None)
+            elif outcome == "unchanged":
+                await self._seen_live(db, image, fetch, now)
+            elif outcome == "gone":
+                await db.execute(
+                    "UPDATE images SET cached = 0, gone_at = coalesce(gone_at, ?), last_checked = ? WHERE url_id = ?",
+                    (now, now, image.url_id),
+                )
+            await db.execute(
+                "INSERT OR REPLACE INTO refresh_checks (run_id, url_id, outcome, detail, checked_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (run_id, image.url_id, outcome, detail, now),
+            )
+
+    async def _seen_live(self, db: Any, image: ImageToCheck, fetch: FetchResult | None, now: str) -> None:
+        etag = fetch.response.header("etag") if fetch is not None else None
+        modified = fetch.response.header("last-modified") if fetch is not None else None
+        await db.execute(
+            "UPDATE images SET cached = 1, gone_at = NULL, last_seen = ?, last_checked = ?, "
+            "etag = coalesce(?, etag), last_modified = coalesce(?, last_modified) WHERE url_id = ?",
+            (now, now, etag, modified, image.url_id),
+        )
+
+    async def refresh_counts(self, run_id: int) -> dict[str, int]:
+        counts = dict.fromkeys(OUTCOMES, 0)
+        for outcome, count in await self._fetchall(
+            "SELECT outcome, count(*) FROM refresh_checks WHERE run_id = ? GROUP BY outcome", (run_id,)
+        ):
+            counts[outcome] = count
+        return {"checked": sum(counts.values()), **counts}
