@@ -64,6 +64,21 @@ def _head(response: aiohttp.ClientResponse) -> HttpResponseHead:
     )
 
 
+_CONDITIONAL = ("If-None-Match", "If-Modified-Since")
+
+
+def _check_status(head: HttpResponseHead, request_headers: dict[str, str]) -> None:
+    """Accept a 2xx, and a 304 only when we asked a conditional question; a 206 we never asked for."""
+    if head.status == 304 and any(name in request_headers for name in _CONDITIONAL):
+        return
+    if head.status == 304:
+        raise PermanentFetchError("HTTP 304 Not Modified to a request that was not conditional", status=304)
+    if head.status == 206 and "Range" not in request_headers:
+        raise PermanentFetchError("HTTP 206 Partial Content to a request for the whole body", status=206)
+    if not 200 <= head.status < 300:
+        raise _status_error(head)
+
+
 def _status_error(head: HttpResponseHead) -> FetchError:
     message = f"HTTP {head.status} {head.reason}".rstrip()
     if head.status in RETRYABLE_STATUSES:
@@ -124,9 +139,11 @@ class Fetcher:
                 break
             redirects.append(head)
             current = self._next_hop(current, head, seen, len(redirects))
-        if not 200 <= head.status < 300 and head.status != 304:
-            raise _status_error(head)
-        body = decode_body(raw, head.header("content-encoding"), limit=self.settings.max_body_bytes)
+        _check_status(head, request_headers)
+        try:
+            body = decode_body(raw, head.header("content-encoding"), limit=self.settings.max_body_bytes)
+        except PermanentFetchError as exc:
+            raise PermanentFetchError(str(exc), status=head.status) from exc
         return FetchResult(
             url=url, request_headers=sent, response=head, raw_body=raw, body=body, redirects=tuple(redirects),
             started_at=started_at, elapsed_s=time.monotonic() - clock, peer_address=peer,
@@ -141,7 +158,7 @@ class Fetcher:
             raise PermanentFetchError(f"refused address: {exc}") from exc
 
     def _next_hop(self, current: URL, head: HttpResponseHead, seen: set[str], count: int) -> URL:
-        location = head.header("location") or ""
+        location = _utf8(head.header("location") or "")
         try:
             joined = urljoin(str(current), location.strip())
         except ValueError as exc:
@@ -231,6 +248,14 @@ class Fetcher:
             raise RetryableFetchError(
                 f"body arrived at {received / elapsed_s:,.0f} bytes/s, under the {minimum:,} bytes/s minimum"
             )
+
+
+def _utf8(header_value: str) -> str:
+    """A header value read as UTF-8 when its bytes are (browsers read Location so), else as latin-1."""
+    try:
+        return header_value.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return header_value
 
 
 def _peer(response: aiohttp.ClientResponse) -> str | None:

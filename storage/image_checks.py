@@ -39,7 +39,7 @@ class ImageChecks(StoreBase):
 
     def _due(self, only_failed: bool) -> str:
         failed = "u.state = 'failed'"
-        stale = "(u.state = 'done' AND i.last_checked < r.cutoff)"
+        stale = "(u.state = 'done' AND i.last_checked <= r.cutoff)"
         return failed if only_failed else f"({failed} OR {stale})"
 
     async def count_due(self, run_id: int, *, only_failed: bool) -> int:

@@ -353,7 +353,6 @@ def test_a_long_line_of_words_is_extracted_without_blowing_up_memory() -> None:
 # --------------------------------------------------------------------------- known bugs (fetch.py)
 
 
-@pytest.mark.xfail(strict=True, reason="fetch.py decodes raw headers as latin-1: a UTF-8 Location is double-encoded")
 async def test_redirect_to_a_utf8_location_reaches_the_page(tmp_path: Path) -> None:
     host = "utf8-location.faults.example"
     site = Site().add(host, "/p", Redirect("/caf\u00e9-story")).add(host, "/caf%C3%A9-story", Page(HTML))
@@ -364,7 +363,6 @@ async def test_redirect_to_a_utf8_location_reaches_the_page(tmp_path: Path) -> N
     assert (row["state"], row["final_url"]) == ("done", f"http://{host}/caf%C3%A9-story")
 
 
-@pytest.mark.xfail(strict=True, reason="fetch.py accepts a 304 to an unconditional request: page 'done', nothing kept")
 async def test_unasked_for_304_is_not_an_archived_page(tmp_path: Path) -> None:
     host = "not-modified.faults.example"
     site = Site().add(host, "/p", NotModified())
