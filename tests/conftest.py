@@ -83,7 +83,9 @@ def build_seed_site(seed_dir: Path = SEEDS_DIR, *, mismatch_every: int = 3) -> S
     """
     site = Site()
     seeds = [s for p in sorted(seed_dir.glob("*.txt")) if isinstance(s := read_seed(p), SeedRecord)]
-    pages, images, extra = [], [], []
+    pages: list[str] = []
+    images: list[str] = []
+    extra: list[str] = []
     count = 0
     for seed in seeds:
         for article in seed.articles:
