@@ -8,6 +8,8 @@ errors to exit statuses in one place: 0 all archived, 1 some URLs failed or seed
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import gzip
 import json
 import logging
 import sys
@@ -19,7 +21,8 @@ import click
 
 from crawler import __version__
 from crawler.errors import CrawlerError
-from crawler.models import CrawlReport
+from crawler.extract import extract_metadata
+from crawler.models import CrawlReport, PageMetadata
 from crawler.refresh import RefreshReport, run_refresh
 from crawler.run import install_stop_signals, open_store, run_crawl
 from crawler.settings import Settings, load_settings
@@ -108,6 +111,43 @@ def format_report(report: CrawlReport) -> str:
     lines += [f"rejected seed {r.path}: {r.reason}" for r in report.rejections]
     lines += [f"failed {url}: {reason}" for url, reason in report.failures]
     return "\n".join(lines)
+
+
+def metadata_json(metadata: PageMetadata) -> dict[str, Any]:
+    """A PageMetadata as JSON-ready values (dates in ISO 8601, tuples as lists)."""
+    data: dict[str, Any] = {}
+    for name in PageMetadata.__dataclass_fields__:
+        value = getattr(metadata, name)
+        data[name] = value.isoformat() if isinstance(value, dt.date) else list(value) if isinstance(
+            value, tuple) else value
+    return data
+
+
+def read_saved_page(path: Path) -> bytes:
+    data = path.read_bytes()
+    return gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--url", help="The address the page was saved from (resolves relative links).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per file, one per line.")
+def extract(files: tuple[Path, ...], url: str | None, as_json: bool) -> None:
+    """Show what the archive would record for saved HTML files (gzip accepted)."""
+    for path in files:
+        try:
+            body = read_saved_page(path)
+        except (OSError, EOFError, gzip.BadGzipFile) as exc:
+            _fail(f"cannot read {path}: {exc}")
+        data = metadata_json(extract_metadata(body, url=url))
+        if as_json:
+            click.echo(json.dumps({"file": str(path), **data}, ensure_ascii=False))
+            continue
+        click.echo(f"== {path}")
+        for name, value in data.items():
+            if name != "text":
+                click.echo(f"{name}: {value if value not in (None, []) else '-'}")
+        click.echo(f"text:\n{data['text']}\n")
 
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}

@@ -60,7 +60,7 @@ async def test_crawl_status_export_from_the_command_line(
         assert sum(seed_site.site.hits.values()) == hits  # resumed: nothing fetched twice
 
 
-@pytest.mark.parametrize("command", [[], ["crawl"], ["status"], ["export"]])
+@pytest.mark.parametrize("command", [[], ["crawl"], ["status"], ["export"], ["extract"], ["refresh-images"]])
 def test_every_command_has_help(command: list[str]) -> None:
     result = CliRunner().invoke(main, [*command, "--help"])
     assert result.exit_code == 0
@@ -90,3 +90,22 @@ def test_an_archive_that_is_not_newsvaults_is_refused_untouched(tmp_path: Path) 
     result = CliRunner().invoke(main, ["status", "--archive", str(archive)])
     assert result.exit_code == 2 and "not a newsvault archive" in result.output
     assert other.read_bytes() == before
+
+
+def test_extract_prints_what_the_archive_would_record(tmp_path: Path) -> None:
+    import gzip
+
+    page = tmp_path / "page.html.gz"
+    page.write_bytes(gzip.compress(
+        b'<html lang="en"><head><meta property="og:title" content="Headline"><meta name="author" content="Ann Lee">'
+        b'<meta property="article:published_time" content="2024-05-01T10:00:00+02:00"></head>'
+        b'<body><article><p>First paragraph of the story, long enough to be text.</p></article></body></html>'
+    ))
+    result = CliRunner().invoke(main, ["extract", "--json", "--url", "https://a.example/x", str(page)])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["title"] == "Headline" and data["authors"] == ["Ann Lee"]
+    assert data["published_at"] == "2024-05-01T10:00:00+02:00" and data["language"] == "en"
+    assert "First paragraph" in data["text"]
+    plain = CliRunner().invoke(main, ["extract", str(page)])
+    assert plain.exit_code == 0 and "title: Headline" in plain.output
