@@ -47,8 +47,8 @@ def ensure_tools() -> None:
         run(["apt-get", "install", "-y", "-qq", "nginx", "time", "curl", "util-linux"],
             env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
     python = PEER_VENV / "bin" / "python"
-    probe = subprocess.run([str(python), "-c", "import scrapy, PIL, yaml"], capture_output=True)
-    if probe.returncode != 0:
+    ready = python.exists() and subprocess.run([str(python), "-c", "import scrapy, PIL, yaml"]).returncode == 0
+    if not ready:
         print(f"creating the peer venv {PEER_VENV}", flush=True)
         run([sys.executable, "-m", "venv", str(PEER_VENV)])
         run([str(PEER_VENV / "bin" / "pip"), "install", "-q", "-r", str(SHARED / "requirements.txt")])

@@ -1,4 +1,5 @@
-"""Date parsing for the metadata extractor: ISO 8601, RFC 2822, Unix time and written-out dates.
+"""Date parsing for the metadata extractor: ISO 8601, RFC 2822, Unix time and written-out dates
+(month names in English, German, French, Spanish, Italian, Portuguese, Dutch and Russian).
 
 A value with a time of day becomes a ``datetime`` (aware when the source gives an offset, naive
 otherwise), a bare day becomes a ``date``. Nothing here raises on bad input: it returns ``None``.
@@ -30,18 +31,18 @@ _RFC2822_HINT = re.compile(r"\d{1,2}\s+[A-Za-z]{3}\s+\d{4}\s+\d{1,2}:\d{2}")
 _NUMERIC_DMY = re.compile(r"(?<![\d.])(\d{1,2})[./](\d{1,2})[./](\d{4})(?![\d])")
 
 _MONTH_NAMES = (
-    "jan january januar janvier enero gennaio janeiro januari jänner janv ene genn",
-    "feb february februar février fevrier febrero febbraio fevereiro februari févr fevr",
-    "mar march märz maerz mars marzo março maart mär",
-    "apr april avril abril aprile",
-    "may mai mayo maggio maio mei",
-    "jun june juni juin junio giugno junho",
-    "jul july juli juillet julio luglio julho juil",
-    "aug august août aout agosto augustus",
-    "sep sept september septembre septiembre settembre setembro",
-    "oct october oktober octobre octubre ottobre outubro okt",
-    "nov november novembre noviembre novembro",
-    "dec december dezember décembre decembre diciembre dicembre dezembro déc dic",
+    "jan january januar janvier enero gennaio janeiro januari jänner janv ene genn января январь янв",
+    "feb february februar février fevrier febrero febbraio fevereiro februari févr fevr февраля февраль фев",
+    "mar march märz maerz mars marzo março maart mär марта март мар",
+    "apr april avril abril aprile апреля апрель апр",
+    "may mai mayo maggio maio mei мая май",
+    "jun june juni juin junio giugno junho июня июнь июн",
+    "jul july juli juillet julio luglio julho juil июля июль июл",
+    "aug august août aout agosto augustus августа август авг",
+    "sep sept september septembre septiembre settembre setembro сентября сентябрь сен",
+    "oct october oktober octobre octubre ottobre outubro okt октября октябрь окт",
+    "nov november novembre noviembre novembro ноября ноябрь ноя",
+    "dec december dezember décembre decembre diciembre dicembre dezembro déc dic декабря декабрь дек",
 )
 _MONTHS: Mapping[str, int] = MappingProxyType(
     {name: number for number, names in enumerate(_MONTH_NAMES, start=1) for name in names.split()}

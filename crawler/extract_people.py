@@ -21,11 +21,11 @@ _ROLE_WORDS = re.compile(
     r"redakteur|redakteurin|korrespondent|mitarbeiter|aktualisiert|veröffentlicht|stand|"
     r"more|about|follow|alle|all|posts|beiträge|articles|artikel|email|twitter|facebook|share|comments?|"
     r"view|profile|"
-    r"associate|news desk|producer|analyst|guest|team|bureau|special to)\b",
+    r"associate|news desk|producer|analyst|guest|team|bureau|special to|no author|unknown|\w*admin\w*)\b",
     re.IGNORECASE,
 )
 _NOISE = re.compile(r"https?://\S+|\S+@\S+\.\S+|@\w+|\(.*?\)|\[.*?\]", re.IGNORECASE)
-_STRIP = " \t\n.,:;-\u2013\u2014|'\"()[]"
+_STRIP = " \t\n.,:;-\u2013\u2014|'\"()[]~*•·"
 _DIGIT = re.compile(r"\d")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 _MAX_NAME = 60

@@ -1,8 +1,21 @@
 """Main-text extraction (boilerplate removal) over a selectolax Lexbor tree.
 
-Drops non-content elements, scores paragraph containers by text length, commas, class hints and
-link density (Readability-style), prefers ``itemprop=articleBody`` and ``<article>``, and returns
-headings and paragraphs one block per line. Mutates the tree it is given: call it last.
+1. Strip hard noise (scripts, styles, navigation, hidden and ARIA furniture) from the whole tree.
+2. Choose the article container, without touching the tree:
+   * JSON-LD ``articleBody`` given: the deepest element holding >= 85% of the page paragraphs whose
+     text appears in it;
+   * else ``itemprop=articleBody``;
+   * else Readability-style scoring: every paragraph (``p``, ``pre``, ``td``, a ``div``'s own text...)
+     gives points (1 + commas + length) to its five nearest ancestors, ancestors start from a tag and
+     class/id weight, and the best score times (1 - link density) wins. Paragraphs inside containers
+     whose class/id names boilerplate are ignored on the first pass, counted on a retry when the first
+     pass finds almost nothing (so a page that calls its wrapper "sticky-header" still works).
+     Siblings of the winner that score well or read like prose join it (articles split in parts).
+3. Inside the container, prune boilerplate (class/id words, link density, lists of headlines, forms)
+   and render one block per line: paragraphs, headings, list items and ``<br>``-separated runs.
+4. Fall back to the ``articleBody`` text itself when the markup gave much less.
+
+Mutates the tree it is given: call it last.
 """
 
 from __future__ import annotations
@@ -12,59 +25,30 @@ from dataclasses import dataclass
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-_DROP = (
-    "script, style, noscript, template, svg, nav, footer, aside, form, iframe, button, select, "
-    "textarea, input, object, embed, canvas, dialog, menu, [hidden], [aria-hidden=true], "
-    "[style*='display:none'], [style*='display: none'], [role=navigation], [role=complementary], "
-    "[role=contentinfo], [role=banner], [role=dialog], [role=alert]"
+from crawler.extract_text_clean import prune, render_lines, strip_noise
+from crawler.extract_text_rules import (
+    COMMAS,
+    PARAGRAPHS,
+    SPACE,
+    TAG_WEIGHT,
+    class_id,
+    class_weight,
+    collapse_space,
+    is_unlikely,
+    link_density,
+    size,
 )
-_UNLIKELY = re.compile(
-    r"-ad-|\bads?\b|advert|banner|breadcrumb|combx|comment|community|cookie|consent|disqus|extra|foot|"
-    r"gdpr|header|legends|menu|related|remark|replies|rss|shoutbox|sidebar|skyscraper|social|sponsor|"
-    r"supplemental|agegate|pagination|pager|popup|newsletter|subscribe|share|sharing|promo|recommend|"
-    r"outbrain|taboola|paywall|signup|modal|teaser|widget|tags?\b|author-bio|byline|toolbar|navbar|"
-    r"masthead|cta\b|most-?popular|trending|read-?more|jump|hidden|print",
-    re.IGNORECASE,
-)
-_MAYBE = re.compile(r"\band\b|article|body|column|content|main|shadow|post|entry|story|text", re.IGNORECASE)
-_POSITIVE = re.compile(r"article|body|content|entry|hentry|h-entry|main|page|post|text|blog|story", re.I)
-_NEGATIVE = re.compile(
-    r"hidden|banner|combx|comment|com-|contact|foot|footer|footnote|gdpr|masthead|media|meta|outbrain|"
-    r"promo|related|scroll|share|shoutbox|sidebar|skyscraper|sponsor|shopping|tags|tool|widget|teaser",
-    re.I,
-)
-_PARAGRAPHS = "p, pre, blockquote"
-_BLOCKS = (
-    "p, h1, h2, h3, h4, h5, h6, li, pre, blockquote, dd, dt, tr, div, section, article, figure, "
-    "figcaption, table, ul, ol, dl, header, main, br, hr, address, summary, details"
-)
-_LINKY = "ul, ol, dl, table, div, section, p, li"
-_TAG_WEIGHT = {
-    "div": 5,
-    "article": 10,
-    "main": 5,
-    "section": 3,
-    "pre": 3,
-    "td": 3,
-    "blockquote": 3,
-    "ol": -3,
-    "ul": -3,
-    "dl": -3,
-    "li": -3,
-    "form": -3,
-    "th": -5,
-    "h1": -5,
-    "h2": -5,
-}
-_MARK = "\u2029"
-_SPACE = re.compile(r"\s+")
-_BOILERPLATE_LINE = re.compile(
-    r"^(?:advertisement|anzeige|werbung|publicité|share|share this|tweet|email|print|read more|"
-    r"weiterlesen|mehr zum thema|related|loading\.*|skip to content|photo|image|video)\W*$",
-    re.IGNORECASE,
-)
+
 _MIN_PARAGRAPH = 25
-_MAX_LINKY_NODES = 4000
+_MAX_PARAGRAPHS = 3000
+_LEVELS = 5
+_UNLIKELY_LEVELS = 6  # layout wrappers further up often carry odd names; boxes sit close
+_HINT_LEVELS = 40
+_SPLIT_LEVELS = 4  # how far up a split article's common ancestor may be
+_MIN_TEXT = 250  # a first pass that yields less than this retries with the class/id filter off
+_LINKED_HEADINGS = "h2 a, h3 a, h4 a, a h2, a h3, a h4"
+_SENTENCE_END = re.compile(r"[.!?\u3002\uff01\uff1f\"\u201d\u00bb)]\s*$")
+_TAIL = 40
 
 
 @dataclass
@@ -73,151 +57,204 @@ class _Candidate:
     score: float
 
 
-def _class_id(node: LexborNode) -> str:
-    attrs = node.attributes
-    return f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
+@dataclass
+class _Para:
+    node: LexborNode
+    text: str
 
 
-def _class_weight(node: LexborNode) -> int:
-    label = _class_id(node)
-    weight = 0
-    if _NEGATIVE.search(label):
-        weight -= 25
-    if _POSITIVE.search(label):
-        weight += 25
-    return weight
+def _paragraphs(body: LexborNode) -> list[_Para]:
+    """Text-bearing blocks: paragraph-like elements, and ``div``/``section`` runs of loose text."""
+    out = []
+    for node in body.css(PARAGRAPHS)[:_MAX_PARAGRAPHS]:
+        text = node.text()
+        if size(text) >= _MIN_PARAGRAPH:
+            out.append(_Para(node, text))
+    for node in body.css("div, section, article, span")[:_MAX_PARAGRAPHS]:
+        own = node.text(deep=False)
+        if size(own) >= _MIN_PARAGRAPH:
+            out.append(_Para(node, own))
+    return out
 
 
-def _ancestor_ids(node: LexborNode | None) -> set[int]:
-    ids: set[int] = set()
-    while node is not None:
-        ids.add(node.mem_id)
-        node = node.parent
-    return ids
+class _Unlikely:
+    """Whether a paragraph sits in a boilerplate-named box: one of its few nearest ancestors."""
+
+    def __init__(self) -> None:
+        self.memo: dict[int, bool] = {}
+
+    def inside(self, node: LexborNode) -> bool:
+        current: LexborNode | None = node
+        for _ in range(_UNLIKELY_LEVELS):
+            if current is None or current.tag in {"body", "html"}:
+                return False
+            known = self.memo.get(current.mem_id)
+            if known is None:
+                known = self.memo[current.mem_id] = is_unlikely(current)
+            if known:
+                return True
+            current = current.parent
+        return False
 
 
-def _remove_noise(tree: LexborHTMLParser, keep: set[int]) -> None:
-    for node in tree.css(_DROP):
-        if node.mem_id not in keep:
-            node.decompose()
-    for node in tree.css("[class], [id]"):
-        if node.tag in {"html", "body", "article", "main", "a"} or node.mem_id in keep:
-            continue
-        label = _class_id(node)
-        if _UNLIKELY.search(label) and not _MAYBE.search(label):
-            node.decompose()
-
-
-def _link_density(node: LexborNode, text_len: int) -> float:
-    if text_len == 0:
-        return 1.0
-    linked = sum(len(a.text()) for a in node.css("a"))
-    return min(1.0, linked / text_len)
-
-
-def _score_paragraphs(root: LexborNode) -> list[_Candidate]:
+def _score(paras: list[_Para], strict: bool) -> dict[int, _Candidate]:
     scores: dict[int, _Candidate] = {}
-    for para in root.css(_PARAGRAPHS):
-        text = para.text()
-        if len(text.strip()) < _MIN_PARAGRAPH:
+    unlikely = _Unlikely()
+    for para in paras:
+        if strict and unlikely.inside(para.node):
             continue
-        points = 1 + text.count(",") + min(len(text) // 100, 3)
-        node, level = para.parent, 0
-        while node is not None and level < 3 and node.tag not in {"html", "#document"}:
+        text = para.text
+        points = 1 + len(COMMAS.findall(text[:5000])) + min(size(text) // 100, 3)
+        node, level = para.node.parent, 0
+        while node is not None and level < _LEVELS and node.tag not in {"html", "#document"}:
             entry = scores.get(node.mem_id)
             if entry is None:
-                entry = _Candidate(node, _TAG_WEIGHT.get(node.tag or "", 0) + _class_weight(node))
-                scores[node.mem_id] = entry
+                weight = _TAG(node) + (class_weight(node) if strict else 0)
+                entry = scores[node.mem_id] = _Candidate(node, weight)
             entry.score += points / (1 if level == 0 else 2 if level == 1 else level * 3)
             node, level = node.parent, level + 1
-    return list(scores.values())
+    return scores
 
 
-def _best_candidate(root: LexborNode) -> LexborNode | None:
-    candidates = sorted(_score_paragraphs(root), key=lambda c: c.score, reverse=True)[:5]
+def _TAG(node: LexborNode) -> int:
+    return TAG_WEIGHT.get(node.tag or "", 0)
+
+
+def _ancestors(node: LexborNode, levels: int) -> list[LexborNode]:
+    out: list[LexborNode] = []
+    parent = node.parent
+    while parent is not None and len(out) < levels and parent.tag not in {"html", "#document"}:
+        out.append(parent)
+        parent = parent.parent
+    return out
+
+
+def _common_ancestor(best: _Candidate, top: list[_Candidate], scores: dict[int, _Candidate]) -> _Candidate:
+    """Readability's rule: when two more top candidates, neither inside nor around the best, score
+    alike, the article is split in parts (CMS "paragraph" components): take the nearest ancestor of
+    the best (a few levels up at most) that holds two of them."""
+    above = _ancestors(best.node, _HINT_LEVELS)
+    above_ids = {node.mem_id for node in above}
+    held: dict[int, int] = {}
+    for cand in top:
+        if cand.score < 0.75 * top[0].score or cand.node.mem_id == best.node.mem_id:
+            continue
+        if cand.node.mem_id in above_ids:
+            continue
+        chain = _ancestors(cand.node, _HINT_LEVELS)
+        if any(node.mem_id == best.node.mem_id for node in chain):
+            continue
+        for node in chain:
+            held[node.mem_id] = held.get(node.mem_id, 0) + 1
+    for node in above[:_SPLIT_LEVELS]:
+        if node.tag == "body":
+            break
+        if held.get(node.mem_id, 0) >= 2:
+            entry = scores.get(node.mem_id)
+            return _Candidate(node, max(best.score, entry.score if entry else 0.0))
+    return best
+
+
+def _best(scores: dict[int, _Candidate]) -> _Candidate | None:
+    top = sorted(scores.values(), key=lambda c: c.score, reverse=True)[:5]
+    best = _best_of(top)
+    return _common_ancestor(best, top, scores) if best is not None else None
+
+
+def _best_of(top: list[_Candidate]) -> _Candidate | None:
     best: _Candidate | None = None
-    for cand in candidates:
-        text_len = len(cand.node.text())
-        final = cand.score * (1 - _link_density(cand.node, text_len))
+    for cand in top:
+        final = cand.score * (1 - link_density(cand.node, size(cand.node.text())))
+        teasers = len(cand.node.css(_LINKED_HEADINGS))
+        if teasers >= 3 and teasers * 3 >= len(cand.node.css("p")):
+            final *= 0.3  # a list of headline links with blurbs, not an article
         if best is None or final > best.score:
             best = _Candidate(cand.node, final)
-    return best.node if best is not None else None
+    return best
 
 
-def _promote(node: LexborNode) -> LexborNode:
-    """Widen a candidate to its parent when the parent holds clearly more paragraph text."""
-    own = sum(len(p.text()) for p in node.css(_PARAGRAPHS))
-    for _ in range(3):
-        parent = node.parent
-        if parent is None or parent.tag in {"body", "html"}:
-            break
-        total = sum(len(p.text()) for p in parent.css(_PARAGRAPHS))
-        if total < own * 1.6 or _link_density(parent, len(parent.text())) > 0.35:
-            break
-        node, own = parent, total
-    return node
+def _with_siblings(best: _Candidate, scores: dict[int, _Candidate]) -> list[LexborNode]:
+    """The winner plus those siblings that score well or read like prose (Readability's rule)."""
+    parent = best.node.parent
+    if parent is None or parent.tag in {"html", "#document"}:
+        return [best.node]
+    threshold = max(10.0, best.score * 0.2)
+    label = class_id(best.node).strip()
+    roots = []
+    for sibling in parent.iter():
+        if sibling.mem_id == best.node.mem_id:
+            roots.append(sibling)
+            continue
+        entry = scores.get(sibling.mem_id)
+        bonus = best.score * 0.2 if label and class_id(sibling).strip() == label else 0.0
+        if entry is not None and entry.score + bonus >= threshold:
+            roots.append(sibling)
+        elif sibling.tag == "p":
+            text = sibling.text()
+            text_len = size(text)
+            density = link_density(sibling, text_len)
+            if (text_len > 80 and density < 0.25) or (
+                0 < text_len <= 80 and density == 0 and _SENTENCE_END.search(text)
+            ):
+                roots.append(sibling)
+    return roots
+
+
+def _hint_root(paras: list[_Para], hint: str) -> LexborNode | None:
+    """The deepest element that holds >= 85% of the paragraph text found in the ``articleBody``."""
+    flat = collapse_space(hint).casefold()
+    sums: dict[int, _Candidate] = {}
+    total = 0
+    for para in paras:
+        probe = collapse_space(para.text[:200]).casefold()[:80]
+        if len(probe) < _MIN_PARAGRAPH or probe not in flat:
+            continue
+        weight = size(para.text)
+        total += weight
+        node: LexborNode | None = para.node
+        level = 0
+        while node is not None and level < _HINT_LEVELS and node.tag not in {"html", "#document"}:
+            entry = sums.get(node.mem_id)
+            if entry is None:
+                entry = sums[node.mem_id] = _Candidate(node, 0.0)
+            entry.score += weight
+            node, level = node.parent, level + 1
+    if total < 0.3 * size(hint):
+        return None
+    holding = [c for c in sums.values() if c.score >= 0.85 * total]
+    return min(holding, key=lambda c: c.score).node if holding else None
 
 
 def _preferred_root(tree: LexborHTMLParser) -> LexborNode | None:
-    bodies = tree.css("[itemprop=articleBody], [itemprop=articlebody]")
-    bodies = [node for node in bodies if len(node.text()) >= 200]
-    if bodies:
-        return max(bodies, key=lambda node: len(node.text()))
-    return None
+    bodies = [node for node in tree.css("[itemprop=articleBody], [itemprop=articlebody]") if size(node.text()) >= 200]
+    return max(bodies, key=lambda node: size(node.text())) if bodies else None
 
 
-def _prune_linky(root: LexborNode) -> None:
-    nodes = root.css(_LINKY)
-    if len(nodes) > _MAX_LINKY_NODES:
-        return
-    for node in nodes:
-        text_len = len(node.text().strip())
-        if text_len == 0:
+def _choose(tree: LexborHTMLParser, body: LexborNode, hint: str | None) -> list[LexborNode]:
+    paras = _paragraphs(body)
+    if hint and size(hint) >= 200:
+        root = _hint_root(paras, hint)
+        if root is not None:
+            return [root]
+    root = _preferred_root(tree)
+    if root is not None:
+        return [root]
+    for strict in (True, False):
+        scores = _score(paras, strict)
+        best = _best(scores)
+        if best is None:
             continue
-        density = _link_density(node, text_len)
-        if (density > 0.5 and text_len < 600) or (density > 0.3 and node.tag in {"ul", "ol"} and text_len < 300):
-            node.decompose()
-
-
-def _collapse_space(text: str, slice_len: int = 1 << 16) -> str:
-    """``_SPACE.sub(" ", text).strip()`` in slices: one ``sub`` over a long text keeps a str object per
-    word until it joins them (a 10 MB line of words peaked at ~40x its size); slices cap that overhead."""
-    if len(text) <= slice_len:
-        return _SPACE.sub(" ", text).strip()
-    parts, start = [], 0
-    while start < len(text):
-        end = min(start + slice_len, len(text))
-        while end < len(text) and text[end].isspace():  # never cut a run of spaces in two
-            end += 1
-        parts.append(_SPACE.sub(" ", text[start:end]))
-        start = end
-    return "".join(parts).strip()
-
-
-def _lines(root: LexborNode, title: str | None) -> list[str]:
-    for node in root.css(_BLOCKS):
-        node.insert_before(_MARK)
-        node.insert_after(_MARK)
-    lines: list[str] = []
-    skip = _SPACE.sub(" ", title).strip().casefold() if title else None
-    for raw in root.text().split(_MARK):
-        line = _collapse_space(raw)
-        if len(line) < 2 or _BOILERPLATE_LINE.match(line):
-            continue
-        if skip and line.casefold() == skip:
-            skip = None
-            continue
-        if lines and lines[-1] == line:
-            continue
-        lines.append(line)
-    return lines
+        roots = _with_siblings(best, scores)
+        if not strict or sum(size(node.text()) for node in roots) >= _MIN_TEXT:
+            return roots
+    return [body]
 
 
 def _from_hint(hint: str | None, text: str) -> str:
     """Fall back to the JSON-LD ``articleBody`` when the markup yielded much less text."""
-    if not hint or len(hint) < 500 or len(text) >= 0.6 * len(hint):
+    if not hint or size(hint) < 500 or size(text) >= 0.6 * size(hint):
         return text
-    paragraphs = [_SPACE.sub(" ", part).strip() for part in re.split(r"\n\s*", hint)]
+    paragraphs = [SPACE.sub(" ", part).strip() for part in re.split(r"\n\s*", hint)]
     return "\n".join(part for part in paragraphs if part)
 
 
@@ -226,11 +263,13 @@ def extract_text(tree: LexborHTMLParser, *, title: str | None = None, hint: str 
     body = tree.body
     if body is None:
         return _from_hint(hint, "")
-    root = _preferred_root(tree)
-    _remove_noise(tree, _ancestor_ids(root))
-    if root is None:
-        best = _best_candidate(body)
-        root = _promote(best) if best is not None else body
-    _prune_linky(root)
-    text = "\n".join(_lines(root, title))
-    return _from_hint(hint, text)
+    strip_noise(tree)
+    lines: list[str] = []
+    for root in _choose(tree, body, hint):
+        prune(root)
+        lines.extend(render_lines(root, title if not lines else None))
+    for _ in range(2):
+        if len(lines) < 2 or len(lines[-1]) >= _TAIL or _SENTENCE_END.search(lines[-1]):
+            break
+        lines.pop()  # a dangling "Related posts" / "Share" / "More on this" heading at the end
+    return _from_hint(hint, "\n".join(lines))

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import AsyncGenerator
-from typing import Any
 
-from storage.base import StoreBase, utc_now
+from storage import rows
+from storage.base import StoreBase
 from storage.records import FetchResult, ImageInfo, ImageToCheck, Job, JobKind, JobState
+from storage.rows import utc_now
+from storage.writer import IMAGE_STATE, OTHER, Write
 
 OUTCOMES = ("unchanged", "changed", "gone", "failed")
 
@@ -79,36 +81,24 @@ class ImageChecks(StoreBase):
         assert outcome in OUTCOMES, outcome
         job = Job(id=image.url_id, url=image.url, kind=JobKind.IMAGE, host=image.host, attempts=attempt)
         now = utc_now()
-        async with self._transaction() as db:
-            fetch_id = await self._insert_fetch(
-                db, job, fetch, error=detail if outcome == "failed" else None, status=status,
-                body_sha256=info.sha256 if info else None, purpose="refresh",
-            )
-            if outcome == "changed" and fetch is not None and info is not None:
-                await self._store_image(db, image.url_id, fetch_id, fetch, info)
-                await self._finish(db, job, JobState.DONE, fetch_id=fetch_id, status=fetch.response.status,
-                                   error=None)
-            elif outcome == "unchanged":
-                await self._seen_live(db, image, fetch, now)
-            elif outcome == "gone":
-                await db.execute(
-                    "UPDATE images SET cached = 0, gone_at = coalesce(gone_at, ?), last_checked = ? WHERE url_id = ?",
-                    (now, now, image.url_id),
-                )
-            await db.execute(
-                "INSERT OR REPLACE INTO refresh_checks (run_id, url_id, outcome, detail, checked_at) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (run_id, image.url_id, outcome, detail, now),
-            )
-
-    async def _seen_live(self, db: Any, image: ImageToCheck, fetch: FetchResult | None, now: str) -> None:
-        etag = fetch.response.header("etag") if fetch is not None else None
-        modified = fetch.response.header("last-modified") if fetch is not None else None
-        await db.execute(
-            "UPDATE images SET cached = 1, gone_at = NULL, last_seen = ?, last_checked = ?, "
-            "etag = coalesce(?, etag), last_modified = coalesce(?, last_modified) WHERE url_id = ?",
-            (now, now, etag, modified, image.url_id),
-        )
+        error = detail if outcome == "failed" else None
+        if fetch is None:
+            writes = [rows.failed_fetch(job, error=error, status=status, started_at=None, elapsed_s=0.0,
+                                        purpose="refresh")]
+        else:
+            writes = rows.fetch(job, fetch, body_sha256=info.sha256 if info else None, error=error,
+                                purpose="refresh")
+        if outcome == "changed" and fetch is not None and info is not None:
+            writes += rows.image(image.url_id, fetch, info)
+            writes.append(rows.finish(job, JobState.DONE, status=fetch.response.status, error=None, fetched=True))
+        elif outcome == "unchanged":
+            writes.append(_seen_live(image, fetch, now))
+        elif outcome == "gone":
+            writes.append(Write(IMAGE_STATE, "UPDATE images SET cached = 0, gone_at = coalesce(gone_at, ?), "
+                                             "last_checked = ? WHERE url_id = ?", (now, now, image.url_id)))
+        writes.append(Write(OTHER, "INSERT OR REPLACE INTO refresh_checks (run_id, url_id, outcome, detail, "
+                                   "checked_at) VALUES (?, ?, ?, ?, ?)", (run_id, image.url_id, outcome, detail, now)))
+        await self._write(writes)
 
     async def refresh_counts(self, run_id: int) -> dict[str, int]:
         counts = dict.fromkeys(OUTCOMES, 0)
@@ -117,3 +107,14 @@ class ImageChecks(StoreBase):
         ):
             counts[outcome] = count
         return {"checked": sum(counts.values()), **counts}
+
+
+def _seen_live(image: ImageToCheck, fetch: FetchResult | None, now: str) -> Write:
+    etag = fetch.response.header("etag") if fetch is not None else None
+    modified = fetch.response.header("last-modified") if fetch is not None else None
+    return Write(
+        IMAGE_STATE,
+        "UPDATE images SET cached = 1, gone_at = NULL, last_seen = ?, last_checked = ?, "
+        "etag = coalesce(?, etag), last_modified = coalesce(?, last_modified) WHERE url_id = ?",
+        (now, now, etag, modified, image.url_id),
+    )

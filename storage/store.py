@@ -12,7 +12,8 @@ import json
 import time
 from collections.abc import Collection
 
-from storage.base import StoreBase, iso_date, utc_now
+from storage import rows
+from storage.base import StoreBase, iso_date
 from storage.image_checks import ImageChecks
 from storage.reads import ArchiveReads
 from storage.records import (
@@ -26,6 +27,8 @@ from storage.records import (
     SeedRecord,
     SeedRejection,
 )
+from storage.rows import utc_now
+from storage.writer import LINK, OTHER, PAGE, URL, URL_STATE, Write
 
 
 class Store(ArchiveReads, ImageChecks, StoreBase):
@@ -125,28 +128,26 @@ class Store(ArchiveReads, ImageChecks, StoreBase):
         return None if row is None or row[0] is None else float(row[0])
 
     async def start_attempt(self, job: Job) -> Job:
-        """Count the attempt before it runs, so a crash never gives a URL a fresh budget."""
-        async with self._transaction() as db:
-            await db.execute("UPDATE urls SET attempts = attempts + 1 WHERE id = ?", (job.id,))
+        """Count the try before it runs, so a crash never gives a URL a fresh budget."""
+        await self._write([Write(URL_STATE, "UPDATE urls SET attempts = attempts + 1 WHERE id = ?", (job.id,))])
         return Job(id=job.id, url=job.url, kind=job.kind, host=job.host, attempts=job.attempts + 1)
 
     async def schedule_retry(self, job: Job, *, next_attempt_at: float) -> None:
-        async with self._transaction() as db:
-            await db.execute("UPDATE urls SET next_attempt_at = ? WHERE id = ?", (next_attempt_at, job.id))
+        await self._write([Write(URL_STATE, "UPDATE urls SET next_attempt_at = ? WHERE id = ?",
+                                 (next_attempt_at, job.id))])
 
     async def postpone(self, job: Job, *, until: float, reason: str) -> None:
         """Give a job back to the frontier for later without spending an attempt."""
-        async with self._transaction() as db:
-            await db.execute(
-                "UPDATE urls SET state = 'pending', claimed_at = NULL, next_attempt_at = ?, last_error = ?, "
-                "updated_at = ? WHERE id = ?",
-                (until, reason, utc_now(), job.id),
-            )
+        await self._write([Write(
+            URL_STATE,
+            "UPDATE urls SET state = 'pending', claimed_at = NULL, next_attempt_at = ?, last_error = ?, "
+            "updated_at = ? WHERE id = ?",
+            (until, reason, utc_now(), job.id),
+        )])
 
     async def record_blocked(self, job: Job, *, reason: str) -> None:
         """End a job that the site does not allow us to fetch (not an error)."""
-        async with self._transaction() as db:
-            await self._finish(db, job, JobState.BLOCKED, fetch_id=None, status=None, error=reason)
+        await self._write([rows.finish(job, JobState.BLOCKED, status=None, error=reason, fetched=False)])
 
     async def robots(self, host: str) -> RobotsRecord | None:
         row = await self._fetchone(
@@ -158,14 +159,16 @@ class Store(ArchiveReads, ImageChecks, StoreBase):
         return RobotsRecord(host=row[0], url=row[1], status=row[2], body=body, error=row[4], fetched_at=row[5])
 
     async def record_robots(self, robots: RobotsRecord) -> None:
-        async with self._transaction() as db:
-            await db.execute(
-                "INSERT OR REPLACE INTO robots (host, url, status, body, error, fetched_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (robots.host, robots.url, robots.status, robots.body, robots.error, robots.fetched_at),
-            )
+        await self._write([Write(
+            OTHER,
+            "INSERT OR REPLACE INTO robots (host, url, status, body, error, fetched_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (robots.host, robots.url, robots.status, robots.body, robots.error, robots.fetched_at),
+        )])
 
     async def release(self, jobs: Collection[Job]) -> None:
         """Give claimed jobs back to the frontier (a graceful stop)."""
+        if not jobs:
+            return
         async with self._transaction() as db:
             await db.executemany(
                 "UPDATE urls SET state = 'pending', claimed_at = NULL WHERE id = ? AND state = 'in_progress'",
@@ -177,50 +180,51 @@ class Store(ArchiveReads, ImageChecks, StoreBase):
         final: bool, state: JobState = JobState.FAILED,
     ) -> None:
         """Record one failed try; ``final`` ends the job in ``state``, otherwise it stays claimed."""
-        async with self._transaction() as db:
-            await self._insert_fetch(
-                db, job, None, error=error, status=status, started_at=started_at, elapsed_s=elapsed_s
-            )
-            if final:
-                await self._finish(db, job, state, fetch_id=None, status=status, error=error)
-            else:
-                await db.execute(
-                    "UPDATE urls SET last_status = ?, last_error = ?, updated_at = ? WHERE id = ?",
-                    (status, error, utc_now(), job.id),
-                )
+        writes = [rows.failed_fetch(job, error=error, status=status, started_at=started_at, elapsed_s=elapsed_s)]
+        if final:
+            writes.append(rows.finish(job, state, status=status, error=error, fetched=False))
+        else:
+            writes.append(Write(URL_STATE, "UPDATE urls SET last_status = ?, last_error = ?, updated_at = ? "
+                                           "WHERE id = ?", (status, error, utc_now(), job.id)))
+        await self._write(writes)
 
     async def record_page(
         self, job: Job, fetch: FetchResult, metadata: PageMetadata, *, note: str | None = None,
         lead_image_url: str | None = None,
     ) -> None:
         """Archive a fetched page and what was extracted from it; enqueue its lead image."""
-        async with self._transaction() as db:
-            fetch_id = await self._insert_fetch(db, job, fetch)
-            await db.execute(
-                "INSERT OR REPLACE INTO pages (url_id, fetch_id, title, description, authors, published_at, "
-                "modified_at, canonical_url, site_name, language, lead_image_url, topics, text, note, extracted_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    job.id, fetch_id, metadata.title, metadata.description, json.dumps(list(metadata.authors)),
-                    iso_date(metadata.published_at), iso_date(metadata.modified_at), metadata.canonical_url,
-                    metadata.site_name, metadata.language, metadata.lead_image_url,
-                    json.dumps(list(metadata.topics)), metadata.text, note, utc_now(),
-                ),
-            )
-            if lead_image_url is not None:
-                image_id = await self._url_id(db, lead_image_url, JobKind.IMAGE)
-                await self._link(db, job.id, image_id, "lead_image")
-            await self._finish(db, job, JobState.DONE, fetch_id=fetch_id, status=fetch.response.status, error=None)
+        writes = rows.fetch(job, fetch)
+        writes.append(Write(
+            PAGE,
+            "INSERT OR REPLACE INTO pages (url_id, fetch_id, title, description, authors, published_at, "
+            "modified_at, canonical_url, site_name, language, lead_image_url, topics, text, note, extracted_at) "
+            f"VALUES (?, {rows.LATEST_FETCH}, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                job.id, job.id, metadata.title, metadata.description, json.dumps(list(metadata.authors)),
+                iso_date(metadata.published_at), iso_date(metadata.modified_at), metadata.canonical_url,
+                metadata.site_name, metadata.language, metadata.lead_image_url,
+                json.dumps(list(metadata.topics)), metadata.text, note, utc_now(),
+            ),
+        ))
+        if lead_image_url is not None:
+            now = utc_now()
+            writes += [
+                Write(URL, "INSERT OR IGNORE INTO urls (url, kind, host, state, discovered_at, updated_at) "
+                           "VALUES (?, 'image', ?, 'pending', ?, ?)",
+                      (lead_image_url, self._host_key(lead_image_url), now, now)),
+                Write(LINK, "INSERT OR IGNORE INTO links (from_id, to_id, relation) "
+                            "SELECT ?, id, 'lead_image' FROM urls WHERE url = ?", (job.id, lead_image_url)),
+            ]
+        writes.append(rows.finish(job, JobState.DONE, status=fetch.response.status, error=None, fetched=True))
+        await self._write(writes)
 
     async def record_image(self, job: Job, fetch: FetchResult, info: ImageInfo) -> None:
         """Archive an image: its bytes once by hash, its real type and size, a version per content."""
-        async with self._transaction() as db:
-            fetch_id = await self._insert_fetch(db, job, fetch, body_sha256=info.sha256)
-            if info.error is not None:
-                await self._finish(db, job, JobState.FAILED, fetch_id=fetch_id, status=fetch.response.status,
-                                   error=info.error)
-                return
-            await self._store_image(db, job.id, fetch_id, fetch, info)
-            head = fetch.response
-            await self._finish(db, job, JobState.DONE, fetch_id=fetch_id, status=head.status, error=None)
-
+        writes = rows.fetch(job, fetch, body_sha256=info.sha256)
+        status = fetch.response.status
+        if info.error is not None:
+            writes.append(rows.finish(job, JobState.FAILED, status=status, error=info.error, fetched=True))
+        else:
+            writes += rows.image(job.id, fetch, info)
+            writes.append(rows.finish(job, JobState.DONE, status=status, error=None, fetched=True))
+        await self._write(writes)

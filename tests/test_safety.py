@@ -65,7 +65,7 @@ async def test_bad_seed_files_are_rejected_with_reasons_and_good_ones_archived(t
 
     site = Site()
     for url in good:
-        site.page(GOOD_HOST, url.removeprefix(f"http://{GOOD_HOST}"), article_html("Good"))
+        site.page(GOOD_HOST, url.removeprefix(f"http://{GOOD_HOST}"), article_html("A good story"))
     async with serve(site) as server:
         settings = crawl_settings(tmp_path, server, None, fetch_lead_images=False)
         report = await asyncio.wait_for(run_crawl(settings, [str(folder)]), timeout=10)
@@ -73,7 +73,7 @@ async def test_bad_seed_files_are_rejected_with_reasons_and_good_ones_archived(t
     with sqlite3.connect(settings.store_path) as db:
         rejected = dict(db.execute("SELECT path, reason FROM seed_rejections").fetchall())
         states = dict(db.execute("SELECT url, state FROM urls").fetchall())
-        pages = db.execute("SELECT count(*) FROM pages WHERE title = 'Good'").fetchone()[0]
+        pages = db.execute("SELECT count(*) FROM pages WHERE title = 'A good story'").fetchone()[0]
     assert set(rejected) == set(reasons)
     wrong = {path: reason for path, reason in rejected.items() if reasons[path] not in reason}
     assert wrong == {}

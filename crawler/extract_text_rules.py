@@ -1,0 +1,134 @@
+"""Shared patterns and small measurements for the main-text extractor (``crawler.extract_text``).
+
+Only generic rules live here: tag sets, class/id word patterns that name boilerplate on many sites
+("related", "share", "comment", "newsletter", "promo", ...), and cheap text measurements over
+selectolax Lexbor nodes (link density, whitespace collapsing that keeps peak memory low).
+"""
+
+from __future__ import annotations
+
+import re
+
+from selectolax.lexbor import LexborNode
+
+# Subtrees that never hold article text: removed before anything is measured.
+HARD_NOISE = (
+    "script, style, noscript, template, svg, iframe, object, embed, canvas, dialog, button, select, "
+    "textarea, input, nav, aside, menu, [hidden], [aria-hidden=true], [role=navigation], "
+    "[role=complementary], [role=contentinfo], [role=banner], [role=dialog], [role=alert], [role=search], "
+    "[style*='display:none'], [style*='display: none']"
+)
+# class/id words of boilerplate containers (Readability's list plus common news-site furniture).
+UNLIKELY = re.compile(
+    r"-ad-|\bads?\b|adverti|banner|breadcrumb|combx|comment|community|cookie|consent|disqus|extra|"
+    r"footer|gdpr|legends|menu|related|remark|replies|rss|shoutbox|sidebar|skyscraper|social|sponsor|"
+    r"supplemental|agegate|pagination|pager|popup|newsletter|subscri|share|sharing|promo|recommend|"
+    r"outbrain|taboola|paywall|signup|modal|teaser|widget|author-?bio|toolbar|navbar|masthead|"
+    r"most-?(?:popular|read)|trending|read-?more|more-?stories|jump|print|tags?(?:list|cloud)?\b|"
+    r"topics?\b|keywords?|infobox|overlay|further|also-?read|see-?also|recirc|upsell|donate|login",
+    re.IGNORECASE,
+)
+# ... unless the same label also says it is the article.
+MAYBE = re.compile(r"\band\b|article|body|column|content|main|shadow|post|entry|story|text|prose", re.I)
+POSITIVE = re.compile(r"article|body|content|entry|hentry|h-entry|main|page|post|text|blog|story|prose", re.I)
+NEGATIVE = re.compile(
+    r"hidden|banner|combx|comment|com-|contact|foot|footnote|gdpr|masthead|media|meta|outbrain|promo|"
+    r"related|scroll|share|shoutbox|sidebar|skyscraper|sponsor|shopping|tags|tool|widget|teaser|caption|"
+    r"credit|byline|author|newsletter|recommend|social",
+    re.I,
+)
+# Names that (on many sites) mark the article body itself: an extra bonus on top of POSITIVE.
+BODY_CLASS = re.compile(
+    r"article[-_]?(?:body|content|text)|articlebody|entry[-_]?content|post[-_]?(?:body|content|text)|"
+    r"story[-_]?(?:body|content|text)|body[-_]?(?:text|copy)|main[-_]?content|rich[-_]?text|"
+    r"article__(?:body|content|text)|content[-_]?body|text[-_]?body|itemprop|paywall-content",
+    re.I,
+)
+# Elements whose own text is a paragraph for scoring.
+PARAGRAPHS = "p, pre, blockquote, td, h2, h3"
+# Elements that start a new output line.
+BLOCKS = (
+    "p, h1, h2, h3, h4, h5, h6, li, pre, blockquote, dd, dt, tr, div, section, article, figure, "
+    "figcaption, table, ul, ol, dl, header, footer, main, br, hr, address, summary, details, "
+    "caption, form, fieldset, legend, center"
+)
+HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+TAG_WEIGHT = {
+    "div": 5,
+    "article": 10,
+    "main": 5,
+    "section": 3,
+    "pre": 3,
+    "td": 3,
+    "blockquote": 3,
+    "ol": -3,
+    "ul": -3,
+    "dl": -3,
+    "li": -3,
+    "form": -3,
+    "th": -5,
+    "h1": -5,
+    "h2": -5,
+}
+BOILERPLATE_LINE = re.compile(
+    r"^(?:advertisement|advertising|anzeige|werbung|publicité|publicidad|pubblicità|reklame|share|"
+    r"share this(?: article)?|tweet|email|print|read more|weiterlesen|mehr zum thema|related|"
+    r"related articles?|loading\.*|skip to (?:main )?content|photo|image|video|ad|sponsored|"
+    r"continue reading|click here|subscribe|sign up|follow us)\W*$",
+    re.IGNORECASE,
+)
+COMMAS = re.compile(r"[,\uff0c\u3001\u060c]")  # Latin, fullwidth, ideographic, Arabic
+SPACE = re.compile(r"\s+")
+
+
+def class_id(node: LexborNode) -> str:
+    attrs = node.attributes
+    return f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
+
+
+def class_weight(node: LexborNode) -> int:
+    label = class_id(node)
+    if len(label) < 2:
+        return 0
+    weight = 25 if BODY_CLASS.search(label) else 0
+    if NEGATIVE.search(label):
+        weight -= 25
+    if POSITIVE.search(label):
+        weight += 25
+    return weight
+
+
+def is_unlikely(node: LexborNode) -> bool:
+    """A container whose class/id names boilerplate and not the article."""
+    if node.tag in {"html", "body", "article", "main", "a", "p", "h1", "h2", "h3"}:
+        return False
+    label = class_id(node)
+    return bool(UNLIKELY.search(label)) and not MAYBE.search(label)
+
+
+def size(text: str) -> int:
+    """Characters of ``text`` that are not plain whitespace (no per-word objects, unlike ``split``)."""
+    return len(text) - text.count(" ") - text.count("\n") - text.count("\t") - text.count("\r")
+
+
+def link_density(node: LexborNode, text_len: int) -> float:
+    """Share of ``text_len`` (a :func:`size`) that sits inside links."""
+    if text_len <= 0:
+        return 1.0
+    linked = sum(size(a.text()) for a in node.css("a"))
+    return min(1.0, linked / text_len)
+
+
+def collapse_space(text: str, slice_len: int = 1 << 16) -> str:
+    """``SPACE.sub(" ", text).strip()`` in slices: one ``sub`` over a long text keeps a str object per
+    word until it joins them (a 10 MB line of words peaked at ~40x its size); slices cap that overhead."""
+    if len(text) <= slice_len:
+        return SPACE.sub(" ", text).strip()
+    parts, start = [], 0
+    while start < len(text):
+        end = min(start + slice_len, len(text))
+        while end < len(text) and text[end].isspace():  # never cut a run of spaces in two
+            end += 1
+        parts.append(SPACE.sub(" ", text[start:end]))
+        start = end
+    return "".join(parts).strip()

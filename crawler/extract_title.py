@@ -1,0 +1,125 @@
+"""Headline and site-name resolution for the metadata extractor.
+
+Order of trust for the title (the article's headline, not the document ``<title>``):
+
+1. A metadata title that the page also shows as a visible ``<h1>`` (``<article>`` headings first):
+   the metadata sources are JSON-LD ``headline``, ``og:title``, ``twitter:title``,
+   ``itemprop=headline``, Dublin Core title and ``<title>``, each compared after removing a
+   " | Site" segment and ignoring case, spacing and punctuation. When several agree, the first in
+   that order is returned (its spelling is usually cleaner than the markup's).
+2. A visible ``<h1>`` of at least two words that is part of one of those titles ("Headline | Site").
+3. The first metadata title in the order above, with its site segment removed.
+4. The first ``<h1>``.
+
+A heading or title that only names the site (blog themes put the blog name in ``<h1>``) is never
+used. A site segment is a leading or trailing part, split on "|", "-", "::", "»", dashes
+and the like, that names the site (``og:site_name``, JSON-LD publisher / ``WebSite`` name,
+``application-name``, or the page's host name) or that another metadata title leaves out
+("Headline | Section | Site" next to ``og:title`` "Headline").
+
+Site name: ``og:site_name`` > JSON-LD publisher / ``WebSite`` name > ``application-name`` /
+``apple-mobile-web-app-title``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from crawler.extract_page import Page, clean, match_key, node_text
+
+_SEPARATORS = re.compile(r"\s+(?:\||-|\u2013|\u2014|::|·|•|»|/|~)\s+|\s*[|ㅣ]\s*")
+_MAX_HEADING = 300
+_MAX_SITE_WORDS = 6
+
+
+def site_name(page: Page) -> str | None:
+    return clean(
+        page.first("og:site_name")
+        or page.ld.site_name()
+        or page.first("application-name", "apple-mobile-web-app-title")
+    )
+
+
+def _names(page: Page, site: str | None) -> set[str]:
+    raw = (site, page.ld.site_name(), page.first("application-name", "apple-mobile-web-app-title"), page.host_name)
+    return {key for key in (match_key(name) for name in raw) if len(key) >= 2}
+
+
+def _names_site(segment: str, names: set[str]) -> bool:
+    key = match_key(segment)
+    if not key or len(segment.split()) > _MAX_SITE_WORDS:
+        return False
+    # a name inside the segment counts only when it is most of it ("Libération.fr"), not one word of a headline
+    return any(
+        key == name or (len(name) >= 4 and name in key and len(name) >= 0.6 * len(key))
+        or (len(key) >= 4 and key in name)
+        for name in names
+    )
+
+
+def _strip_site(title: str, names: set[str]) -> str:
+    """Remove leading or trailing separator segments that name the site."""
+    for _ in range(2):
+        parts = [part for part in _SEPARATORS.split(title) if part.strip()]
+        if len(parts) < 2:
+            return title
+        if _names_site(parts[-1], names):
+            kept = parts[:-1]
+        elif _names_site(parts[0], names):
+            kept = parts[1:]
+        else:
+            return title
+        title = title[title.find(kept[0]) : title.rfind(kept[-1]) + len(kept[-1])].strip()
+    return title
+
+
+def _drop_extra_segments(titles: list[str]) -> list[str]:
+    """A "Headline | Section" title becomes "Headline" when another source gives just "Headline"."""
+    keys = {match_key(title) for title in titles}
+    out = []
+    for title in titles:
+        parts = _SEPARATORS.split(title)
+        for end in range(len(parts) - 1, 0, -1):
+            if match_key(" ".join(parts[:end])) in keys:
+                title = title[: title.find(parts[end - 1]) + len(parts[end - 1])].strip()
+                break
+        out.append(title)
+    return out
+
+
+def _headings(page: Page, names: set[str]) -> list[str]:
+    nodes = page.tree.css("article h1")[:3] + page.tree.css("h1")[:8]
+    out: list[str] = []
+    for node in nodes:
+        text = node_text(node)
+        if text and len(text) <= _MAX_HEADING and text not in out and not _names_site(text, names):
+            out.append(text)
+    return out
+
+
+def title(page: Page, site: str | None) -> str | None:
+    """The article's headline; see the module docstring for the order of trust."""
+    names = _names(page, site)
+    raw = (
+        page.ld.get("headline"),
+        page.first("og:title"),
+        page.first("twitter:title"),
+        page.first("headline"),
+        page.first("dc.title", "dcterms.title"),
+        node_text(page.tree.css_first("title")),
+    )
+    metas = [_strip_site(value, names) for value in (clean(item) for item in raw) if value]
+    metas = [value for value in _drop_extra_segments(metas) if not _names_site(value, names)]
+    headings = _headings(page, names)
+    for heading in headings:
+        key = match_key(heading)
+        for meta in metas:
+            if key and match_key(meta) == key:
+                return meta
+    for heading in headings:
+        key = match_key(heading)
+        if len(heading.split()) >= 2 and any(key in match_key(value) for value in raw if value):
+            return heading
+    if metas:
+        return metas[0]
+    return headings[0] if headings else None

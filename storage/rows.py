@@ -1,0 +1,108 @@
+"""Row writes shared by the store's domain actions, as ``Write``s for the batch writer.
+
+Pure functions: each turns a record into the statements that store it. A row that points at the
+fetch just written finds it as the URL's latest fetch, so no id has to travel between statements.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from typing import Any
+
+from storage.records import FetchResult, HttpResponseHead, ImageInfo, Job, JobState
+from storage.writer import BLOB, FETCH, IMAGE, URL_STATE, VERSION, Write
+
+LATEST_FETCH = "(SELECT max(id) FROM fetches WHERE url_id = ?)"
+
+
+def utc_now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _head_json(head: HttpResponseHead) -> dict[str, Any]:
+    return {
+        "url": head.url,
+        "status": head.status,
+        "reason": head.reason,
+        "http_version": head.http_version,
+        "headers": [list(h) for h in head.headers],
+    }
+
+
+def blob(data: bytes, sha256: str | None = None) -> tuple[str, Write]:
+    """A body stored once by its sha256, whatever serves it."""
+    digest = sha256 or hashlib.sha256(data).hexdigest()
+    return digest, Write(BLOB, "INSERT OR IGNORE INTO blobs (sha256, size, data) VALUES (?, ?, ?)",
+                         (digest, len(data), data))
+
+
+def failed_fetch(job: Job, *, error: str | None, status: int | None, started_at: dt.datetime | None,
+                 elapsed_s: float, purpose: str = "crawl") -> Write:
+    when = (started_at or dt.datetime.now(dt.UTC)).isoformat()
+    return Write(FETCH, "INSERT INTO fetches (url_id, attempt, started_at, elapsed_s, status, error, purpose) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?)", (job.id, job.attempts, when, elapsed_s, status, error, purpose))
+
+
+def fetch(job: Job, result: FetchResult, *, body_sha256: str | None = None, error: str | None = None,
+          purpose: str = "crawl") -> list[Write]:
+    """One exchange as received: status line, raw headers, redirects, bodies (as sent and decoded)."""
+    raw_sha, raw_write = blob(result.raw_body)
+    writes = [raw_write]
+    body_sha = raw_sha
+    if result.body is not result.raw_body:
+        body_sha, body_write = blob(result.body, body_sha256)
+        writes.append(body_write)
+    head = result.response
+    writes.append(Write(
+        FETCH,
+        "INSERT INTO fetches (url_id, attempt, started_at, elapsed_s, final_url, status, reason, http_version, "
+        "request_headers, response_headers, redirects, content_type, raw_sha256, body_sha256, peer_address, "
+        "error, purpose) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            job.id, job.attempts, result.started_at.isoformat(), result.elapsed_s, head.url, head.status,
+            head.reason, head.http_version, json.dumps([list(h) for h in result.request_headers]),
+            json.dumps([list(h) for h in head.headers]), json.dumps([_head_json(r) for r in result.redirects]),
+            result.content_type, raw_sha, body_sha, result.peer_address, error, purpose,
+        ),
+    ))
+    return writes
+
+
+def finish(job: Job, state: JobState, *, status: int | None, error: str | None, fetched: bool) -> Write:
+    """End a job; ``fetched`` points the URL at its latest fetch."""
+    return Write(
+        URL_STATE,
+        "UPDATE urls SET state = ?, claimed_at = NULL, last_status = coalesce(?, last_status), last_error = ?, "
+        f"fetch_id = CASE WHEN ? THEN {LATEST_FETCH} ELSE fetch_id END, updated_at = ? WHERE id = ?",
+        (state.value, status, error, fetched, job.id, utc_now(), job.id),
+    )
+
+
+def image(url_id: int, result: FetchResult, info: ImageInfo) -> list[Write]:
+    """Make ``info`` the image's current version; every distinct version is kept beside the others."""
+    now = utc_now()
+    head = result.response
+    return [
+        Write(
+            IMAGE,
+            "INSERT INTO images (url_id, fetch_id, sha256, mime_type, format, width, height, byte_size, etag, "
+            f"last_modified, cached, first_seen, last_seen, last_checked) VALUES (?, {LATEST_FETCH}, "
+            "?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?) ON CONFLICT (url_id) DO UPDATE SET "
+            "fetch_id = excluded.fetch_id, sha256 = excluded.sha256, mime_type = excluded.mime_type, "
+            "format = excluded.format, width = excluded.width, height = excluded.height, "
+            "byte_size = excluded.byte_size, etag = excluded.etag, last_modified = excluded.last_modified, "
+            "cached = 1, last_seen = excluded.last_seen, last_checked = excluded.last_checked, gone_at = NULL",
+            (
+                url_id, url_id, info.sha256, info.mime_type, info.format, info.width, info.height,
+                info.byte_size, head.header("etag"), head.header("last-modified"), now, now, now,
+            ),
+        ),
+        Write(
+            VERSION,
+            "INSERT OR IGNORE INTO image_versions (url_id, sha256, mime_type, width, height, byte_size, "
+            "first_seen) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (url_id, info.sha256, info.mime_type, info.width, info.height, info.byte_size, now),
+        ),
+    ]

@@ -1,0 +1,183 @@
+"""Unit tests for the metadata rules of the extractor (title, dates, authors, description), over
+small hand-written pages, plus a guard that no extractor module names a host or special-cases a page."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pytest
+
+from crawler.extract import extract_metadata
+from crawler.extract_page import match_key
+
+CRAWLER = Path(__file__).resolve().parents[1] / "crawler"
+EXTRACTOR_MODULES = [*sorted(CRAWLER.glob("extract*.py")), CRAWLER / "charset.py"]
+DOMAIN_LITERAL = re.compile(
+    r"\b[a-z0-9-]+\.(?:com|org|net|de|fr|co\.uk|ch|at|it|es|io|info|jp|cn|ru|nl|be|uk|us|news)\b", re.IGNORECASE
+)
+STRING_LITERAL = re.compile(r"(?s)(\"\"\".*?\"\"\"|'''.*?'''|\"(?:\\.|[^\"\\\n])*\"|'(?:\\.|[^'\\\n])*')")
+
+
+def page(
+    head: str = "", body: str = "", url: str | None = "https://news.example/2024/01/02/story"
+) -> dict[str, object]:
+    html = f"<html><head>{head}</head><body>{body}</body></html>"
+    meta = extract_metadata(html.encode(), url=url)
+    return {field: getattr(meta, field) for field in ("title", "authors", "published_at", "description")}
+
+
+# ---------------------------------------------------------------- guard
+
+
+@pytest.mark.parametrize("path", EXTRACTOR_MODULES, ids=lambda p: p.name)
+def test_no_host_names_in_extractor_source(path: Path) -> None:
+    source = path.read_text(encoding="utf-8")
+    literals = [m.group(0) for m in STRING_LITERAL.finditer(source) if not m.group(0).startswith(('"""', "'''"))]
+    offending = [lit for lit in literals if DOMAIN_LITERAL.search(lit)]
+    assert not offending, f"{path.name} names hosts: {offending}"
+
+
+def test_guard_catches_a_domain_literal() -> None:
+    assert DOMAIN_LITERAL.search('"www.example.co.uk"')
+    assert not DOMAIN_LITERAL.search('"og:site_name"')
+
+
+def test_match_key_ignores_case_spacing_and_punctuation() -> None:
+    assert match_key("LTE-Patent : Samsung") == match_key("lte-patent: samsung")
+
+
+# ---------------------------------------------------------------- titles
+
+
+def test_title_site_suffix_removed_from_jsonld_headline() -> None:
+    head = (
+        '<meta property="og:site_name" content="Tech Daily">'
+        '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Chips get faster - Tech Daily"}'
+        "</script>"
+    )
+    assert page(head)["title"] == "Chips get faster"
+
+
+def test_title_visible_h1_confirmed_by_metadata_beats_jsonld() -> None:
+    head = (
+        '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "SEO headline for search"}</script>'
+        '<meta property="og:title" content="The real headline">'
+    )
+    assert page(head, "<h1>The real headline</h1>")["title"] == "The real headline"
+
+
+def test_title_h1_naming_the_site_is_skipped() -> None:
+    head = '<meta property="og:site_name" content="My Blog"><title>A post about rain | My Blog</title>'
+    body = "<h1>My Blog</h1><h2>A post about rain</h2>"
+    assert page(head, body)["title"] == "A post about rain"
+
+
+def test_title_spacing_differences_match_and_metadata_spelling_wins() -> None:
+    head = '<meta property="og:title" content="Patent: Phones to be destroyed - Gadget News">'
+    head += '<meta property="og:site_name" content="Gadget News">'
+    assert page(head, "<h1>Patent : Phones to be destroyed</h1>")["title"] == "Patent: Phones to be destroyed"
+
+
+def test_title_extra_section_segment_dropped_when_another_source_omits_it() -> None:
+    head = '<title>Storm hits coast | Weather | Coast Post</title><meta property="og:title" content="Storm hits coast">'
+    assert page(head, "<h1>Storm hits the coast today</h1>")["title"] == "Storm hits coast"
+
+
+def test_title_host_name_suffix_removed() -> None:
+    assert page("<title>Budget approved | Herald</title>", url="https://www.herald.example/a")["title"] == (
+        "Budget approved"
+    )
+
+
+# ---------------------------------------------------------------- dates
+
+
+def test_utc_stamp_rewritten_in_local_offset_from_naive_twin() -> None:
+    head = (
+        '<meta property="article:published_time" content="2023-11-09T03:28:35+00:00">'
+        '<meta name="sailthru.date" content="2023-11-08 22:28:35">'
+    )
+    published = page(head)["published_at"]
+    assert isinstance(published, dt.datetime)
+    assert published.isoformat() == "2023-11-08T22:28:35-05:00"
+
+
+def test_utc_stamp_rewritten_from_time_element_with_offset() -> None:
+    head = '<meta property="article:published_time" content="2022-05-04T03:37:37+00:00">'
+    body = '<h1>Story</h1><time datetime="2022-05-03T23:37:37-04:00">3 May 2022</time>'
+    published = page(head, body)["published_at"]
+    assert isinstance(published, dt.datetime)
+    assert published.utcoffset() == dt.timedelta(hours=-4)
+    assert published.date() == dt.date(2022, 5, 3)
+
+
+def test_printed_day_wins_over_utc_stamp_one_day_off() -> None:
+    head = '<meta property="article:published_time" content="2023-11-09T01:49:09Z">'
+    published = page(head, "<h1>Story</h1>", url="https://news.example/2023/11/08/story")["published_at"]
+    assert published == dt.date(2023, 11, 8)
+
+
+def test_utc_stamp_kept_when_printed_day_agrees() -> None:
+    head = '<meta property="article:published_time" content="2023-11-08T12:00:00Z">'
+    published = page(head, "<h1>Story</h1>", url="https://news.example/2023/11/08/story")["published_at"]
+    assert published == dt.datetime(2023, 11, 8, 12, tzinfo=dt.UTC)
+
+
+def test_page_offset_kept() -> None:
+    head = '<meta property="article:published_time" content="2024-03-05T23:30:00+01:00">'
+    published = page(head)["published_at"]
+    assert isinstance(published, dt.datetime)
+    assert published.utcoffset() == dt.timedelta(hours=1)
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            "<div>Menu</div><h1>Story</h1><p>Datum: 18.10.2021</p><p>Im Mai 2020 geschah viel.</p>",
+            dt.date(2021, 10, 18),
+        ),
+        ("<h1>Story</h1><p>Published on March 5, 2019</p>", dt.date(2019, 3, 5)),
+        ("<h1>Story</h1><p>Publié le 5 mars 2019</p>", dt.date(2019, 3, 5)),
+        ("<h1>Story</h1><p>Publicado el 5 de marzo de 2019</p>", dt.date(2019, 3, 5)),
+        ("<h1>Story</h1><p>Veröffentlicht am 5. März 2019</p>", dt.date(2019, 3, 5)),
+    ],
+)
+def test_labelled_printed_dates(body: str, expected: dt.date) -> None:
+    assert page("", body, url=None)["published_at"] == expected
+
+
+def test_date_after_the_headline_not_the_logo_heading() -> None:
+    body = "<h1>Site</h1><nav>" + "Menu entry " * 50 + "</nav><h1>Real story</h1><p>12.03.2020</p>"
+    assert page("<title>Real story</title>", body, url=None)["published_at"] == dt.date(2020, 3, 12)
+
+
+def test_modified_never_used_for_published() -> None:
+    head = '<meta property="article:modified_time" content="2024-01-05T10:00:00Z">'
+    assert page(head, url=None)["published_at"] is None
+
+
+# ---------------------------------------------------------------- authors and description
+
+
+def test_author_naming_the_site_passed_over_for_a_byline() -> None:
+    head = '<meta property="og:site_name" content="Town Herald"><meta name="author" content="Town Herald">'
+    assert page(head, '<p class="byline">By Jane Doe</p>')["authors"] == ("Jane Doe",)
+
+
+def test_author_naming_the_site_kept_when_nothing_else() -> None:
+    head = '<meta property="og:site_name" content="Town Herald"><meta name="author" content="Town Herald">'
+    assert page(head)["authors"] == ("Town Herald",)
+
+
+@pytest.mark.parametrize("raw", ["~ Cem Basman", "No Author", "wordpressadmin"])
+def test_author_noise(raw: str) -> None:
+    authors = page(f'<meta name="author" content="{raw}">')["authors"]
+    assert authors == (("Cem Basman",) if "Cem" in raw else ())
+
+
+def test_description_prefers_open_graph() -> None:
+    head = '<meta name="description" content="SEO text"><meta property="og:description" content="The standfirst.">'
+    assert page(head)["description"] == "The standfirst."

@@ -1,0 +1,154 @@
+"""Rules of the main-text extractor (``crawler.extract_text``) on small hand-written pages."""
+
+from __future__ import annotations
+
+import time
+import tracemalloc
+
+from selectolax.lexbor import LexborHTMLParser
+
+from crawler.extract_text import extract_text
+
+P1 = "The council approved the new budget on Tuesday, after a long debate about schools and roads."
+P2 = "Critics said the plan, which raises fees for parking, would hurt small shops in the centre."
+P3 = "The mayor promised a review of the parking fees next spring, once the first figures are in."
+NAV = '<nav><a href="/">Home</a> <a href="/news">News</a> <a href="/sport">Sport</a></nav>'
+
+
+def _text(body: str, *, title: str | None = None, hint: str | None = None) -> str:
+    page = f"<html><head><title>t</title></head><body>{NAV}{body}<footer>Copyright 2024</footer></body></html>"
+    return extract_text(LexborHTMLParser(page), title=title, hint=hint)
+
+
+def _article(inner: str) -> str:
+    return f'<div class="wrapper"><article><div class="article-body">{inner}</div></article></div>'
+
+
+def test_paragraphs_one_per_line() -> None:
+    text = _text(_article(f"<p>{P1}</p><p>{P2}</p><p>{P3}</p>"))
+    assert text.splitlines() == [P1, P2, P3]
+    assert "Home" not in text
+    assert "Copyright" not in text
+
+
+def test_br_and_inline_runs_split_into_lines() -> None:
+    text = _text(_article(f"<div>{P1}<br><br>{P2}<br>{P3}</div>"))
+    assert text.splitlines() == [P1, P2, P3]
+
+
+def test_adjacent_div_blocks_do_not_run_together() -> None:
+    text = _text(_article(f"<div><div>{P1}</div><div>{P2}</div></div><div><span>{P3}</span></div>"))
+    assert text.splitlines() == [P1, P2, P3]
+
+
+def test_nested_divs_find_the_article() -> None:
+    inner = "".join(f"<div><div><p>{p}</p></div></div>" for p in (P1, P2, P3))
+    sidebar = '<div class="links">' + "".join(f'<a href="/{i}">Link number {i}</a>' for i in range(30)) + "</div>"
+    text = _text(f"<div><div><div>{inner}</div></div>{sidebar}</div>")
+    assert text.splitlines() == [P1, P2, P3]
+
+
+def test_related_box_inside_article_is_removed() -> None:
+    related = (
+        '<div class="related-articles"><h3>Related news</h3><ul>'
+        '<li><a href="/a">Mayor opens new bridge across the river</a></li>'
+        '<li><a href="/b">School fees to rise again this autumn</a></li></ul></div>'
+    )
+    text = _text(_article(f"<p>{P1}</p>{related}<p>{P2}</p><p>{P3}</p>"))
+    assert text.splitlines() == [P1, P2, P3]
+
+
+def test_link_list_without_class_is_removed() -> None:
+    teasers = "<ul>" + "".join(f'<li><a href="/{i}">Other story number {i} today</a></li>' for i in range(6)) + "</ul>"
+    text = _text(_article(f"<p>{P1}</p><p>{P2}</p>{teasers}<p>{P3}</p>"))
+    assert "Other story" not in text
+    assert P3 in text
+
+
+def test_comments_are_removed() -> None:
+    comments = "".join(
+        f'<li class="comment"><p>Reader {i} wrote: I disagree with this plan, it is far too expensive.</p></li>'
+        for i in range(8)
+    )
+    page = _article(f"<p>{P1}</p><p>{P2}</p><p>{P3}</p>") + f'<section id="comments"><ol>{comments}</ol></section>'
+    text = _text(page)
+    assert text.splitlines() == [P1, P2, P3]
+
+
+def test_share_and_newsletter_furniture_removed() -> None:
+    share = '<div class="share-buttons"><a href="#">Facebook</a><a href="#">Twitter</a></div>'
+    promo = '<div class="newsletter-signup"><p>Get our daily newsletter with the best stories, every morning.</p></div>'
+    text = _text(_article(f"{share}<p>{P1}</p>{promo}<p>{P2}</p><p>{P3}</p>"))
+    assert text.splitlines() == [P1, P2, P3]
+
+
+def test_caption_of_article_image_kept_unrelated_promo_caption_dropped() -> None:
+    figure = (
+        "<figure><img src='a.jpg'><figcaption>The town hall, where the council met on Tuesday.</figcaption></figure>"
+    )
+    promo = (
+        '<div class="promo"><figure><img src="b.jpg"><figcaption>Win a trip to Paris today</figcaption></figure>'
+        '<a href="/win">Enter now</a></div>'
+    )
+    text = _text(_article(f"<p>{P1}</p>{figure}<p>{P2}</p>{promo}<p>{P3}</p>"))
+    assert "The town hall, where the council met on Tuesday." in text.splitlines()
+    assert "Win a trip" not in text
+
+
+def test_tables_and_lists_one_row_or_item_per_line() -> None:
+    table = "<table><tr><td>Schools</td><td>12 million</td></tr><tr><td>Roads</td><td>8 million</td></tr></table>"
+    items = "<ul><li>More bus lanes in the centre</li><li>Longer library opening hours</li></ul>"
+    lines = _text(_article(f"<p>{P1}</p>{table}<p>{P2}</p>{items}<p>{P3}</p>")).splitlines()
+    assert "Schools" in lines[1] and "12 million" in lines[1]
+    assert "Roads" in lines[2]
+    assert "More bus lanes in the centre" in lines
+    assert "Longer library opening hours" in lines
+
+
+def test_headings_kept_title_not_repeated() -> None:
+    body = f"<h1>Council approves budget</h1><p>{P1}</p><h2>What happens next</h2><p>{P2}</p><p>{P3}</p>"
+    text = _text(_article(body), title="Council approves budget")
+    assert text.splitlines() == [P1, "What happens next", P2, P3]
+
+
+def test_jsonld_article_body_used_when_markup_is_poor() -> None:
+    hint = "\n".join([P1, P2, P3] * 3)
+    text = _text('<div id="app"><p>Loading…</p></div>', hint=hint)
+    assert text.splitlines()[:3] == [P1, P2, P3]
+
+
+def test_jsonld_article_body_locates_the_container() -> None:
+    decoy = "<div>" + "".join(f"<p>Teaser {i}, with, many, many, commas, here, and, there, too.</p>" for i in range(9))
+    page = f'<div class="x"><p>{P1}</p><p>{P2}</p><p>{P3}</p></div>{decoy}</div>'
+    assert _text(page, hint=f"{P1}\n{P2}\n{P3}").splitlines() == [P1, P2, P3]
+
+
+def test_space_before_punctuation_comes_only_from_the_page() -> None:
+    text = _text(_article(f"<p>{P1} <a href='/x'>menores</a>, esta semana.</p><p>{P2}</p>"))
+    assert "menores, esta semana." in text
+
+
+def test_deep_nesting() -> None:
+    page = "<html><body>" + "<div>" * 10_000 + f"<p>{P1}</p>" + "</div>" * 10_000 + "</body></html>"
+    start = time.perf_counter()
+    text = extract_text(LexborHTMLParser(page))
+    assert time.perf_counter() - start < 10
+    assert P1 in text
+
+
+def test_huge_single_line_stays_within_memory_bound() -> None:
+    page = "<html><body><article><p>" + "word, " * 1_750_000 + "</p></article></body></html>"
+    tree = LexborHTMLParser(page)
+    tracemalloc.start()
+    try:
+        text = extract_text(tree)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert text.startswith("word, word")
+    assert peak < 8 * len(page), peak
+
+
+def test_empty_and_bodyless_pages() -> None:
+    assert extract_text(LexborHTMLParser("")) == ""
+    assert extract_text(LexborHTMLParser("<html><body></body></html>")) == ""
