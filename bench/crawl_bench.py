@@ -197,7 +197,7 @@ def table(n: int, rows: dict[str, dict[str, object]]) -> str:
         per_page = cpu * 1000 / pages
         ratio = ""
         if scrapy and name != "scrapy":
-            ratio = f"{per_page / (float(scrapy['cpu_s']) * 1000 / max(1, int(scrapy['pages']))):.2f}×"  # type: ignore[arg-type]
+            ratio = f"{per_page / (float(scrapy['cpu_s']) * 1000 / max(1, int(scrapy['pages']))):.2f}x"  # type: ignore[arg-type]
         lines.append(f"| {name} | {pages / wall:,.1f} | {int(row['images']) / wall:,.1f} | {wall:.1f} | {cpu:.1f} | "  # type: ignore[arg-type]
                      f"{per_page:.3f} | {float(row['rss_mb']):.0f} | {row['server_requests']} | "  # type: ignore[arg-type]
                      f"{'ok' if row['ok'] else 'FAILED'} | {ratio} |")

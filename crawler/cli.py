@@ -23,11 +23,22 @@ from crawler import __version__
 from crawler.errors import CrawlerError
 from crawler.extract import extract_metadata
 from crawler.models import CrawlReport, PageMetadata
+from crawler.progress import Progress
 from crawler.refresh import RefreshReport, run_refresh
 from crawler.run import install_stop_signals, open_store, run_crawl
 from crawler.settings import Settings, load_settings
 from storage.errors import StoreError
-from storage.export import export_markdown
+from storage.export_run import (
+    FORMATS,
+    ExportOptions,
+    ExportReport,
+    check_options,
+    count_candidates,
+    parse_size,
+    run_export,
+    summary_lines,
+)
+from storage.export_select import ExportSelection, parse_bound, seed_identity
 
 EXIT_OK, EXIT_INCOMPLETE, EXIT_USAGE = 0, 1, 2
 _T = TypeVar("_T")
@@ -243,22 +254,74 @@ def status(config_file: str | None, archive_dir: str | None, as_json: bool) -> N
 
 @main.command()
 @common_options
-@click.option("--format", "fmt", type=click.Choice(["markdown"]), default="markdown", show_default=True,
-              help="Export format.")
-@click.option("--out", metavar="DIR", help="Output folder (default: ARCHIVE/export).")
-def export(config_file: str | None, archive_dir: str | None, fmt: str, out: str | None) -> None:
-    """Write archived articles out (Markdown with YAML front matter, images beside them)."""
-    settings = settings_from(config_file, archive_dir=archive_dir)
+@click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default="markdown", show_default=True,
+              help="markdown: one file per article, YAML front matter, images/ beside; jsonl: one JSON object per "
+                   "article; warc: WARC 1.1 files of every exchange; wacz: those WARCs packaged for replay.")
+@click.option("--out", metavar="PATH",
+              help="Output folder (markdown, warc) or file (jsonl, wacz). Default: ARCHIVE/export, "
+                   "ARCHIVE/export.jsonl, ARCHIVE/warc, ARCHIVE/export.wacz.")
+@click.option("--site", type=click.Choice(["hugo"]),
+              help="markdown only: add the front-matter keys and the config a Hugo site needs (build with `hugo`).")
+@click.option("--since", metavar="DATE",
+              help="Only articles on or after DATE (YYYY-MM-DD or ISO 8601; see --date-field).")
+@click.option("--until", metavar="DATE", help="Only articles on or before DATE (a bare date includes that day).")
+@click.option("--date-field", type=click.Choice(["fetched", "published"]), default="fetched", show_default=True,
+              help="What --since/--until compare: when the page was fetched (archived), or its publication time "
+                   "(the seed's publishedDateTime, else the page's own).")
+@click.option("--provider", "providers", multiple=True, metavar="DOMAIN",
+              help="Only articles whose seed provider.domain is DOMAIN (repeatable; www. and case ignored).")
+@click.option("--topic", "topics", multiple=True, metavar="TOPIC",
+              help="Only articles with this seed topic (repeatable; a related article has its seed's topics).")
+@click.option("--seed", "seed_files", multiple=True, metavar="FILE",
+              help="Only articles named by this seed file, matched by content or path (repeatable).")
+@click.option("--incremental", is_flag=True,
+              help="Only what changed (new seeds, new fetches of a page or its images) since the last export "
+                   "to the same PATH and format; the first time, everything. Not for wacz.")
+@click.option("--warc-size", default="1GB", show_default=True, metavar="SIZE",
+              help="warc, wacz: start a new WARC file once one passes SIZE (500MB, 1GB, 2GiB).")
+@click.option("--progress", type=click.Choice(["auto", "bar", "log", "off"]), help="Progress display.")
+def export(config_file: str | None, archive_dir: str | None, fmt: str, out: str | None, site: str | None,
+           since: str | None, until: str | None, date_field: str, providers: tuple[str, ...],
+           topics: tuple[str, ...], seed_files: tuple[str, ...], incremental: bool, warc_size: str,
+           progress: str | None) -> None:
+    """Write archived articles out as Markdown, JSON Lines, WARC or WACZ.
+
+    Files appear whole or not at all: an interrupted export can simply be run again.
+    """
+    settings = settings_from(config_file, archive_dir=archive_dir, progress=progress)
     if not settings.store_path.exists():
         _fail(f"no archive at {settings.store_path}: run `newsvault crawl` first")
-    out_dir = Path(out) if out else Path(settings.archive_dir) / "export"
+    defaults = {"markdown": "export", "jsonl": "export.jsonl", "warc": "warc", "wacz": "export.wacz"}
+    try:
+        digests, paths = seed_identity(seed_files)
+        selection = ExportSelection(
+            since=parse_bound(since) if since else None, until=parse_bound(until, end=True) if until else None,
+            date_field=date_field, providers=providers, topics=topics, seed_sha256s=digests,
+            seed_paths=paths if seed_files else (),
+        )
+        options = ExportOptions(format=fmt, out=Path(out) if out else Path(settings.archive_dir) / defaults[fmt],
+                                selection=selection, site=site, warc_max_bytes=parse_size(warc_size),
+                                incremental=incremental)
+        check_options(options)
+    except (ValueError, StoreError) as exc:
+        _fail(str(exc))
 
-    async def write() -> int:
+    async def write() -> ExportReport:
         store = await open_store(settings)
+        display: Progress | None = None
         try:
-            return await export_markdown(store, out_dir)
+            if settings.progress != "off":
+                display = Progress(settings.progress, total=await count_candidates(store, options), unit="article")
+            return await run_export(store, options, on_progress=display.update if display else None)
         finally:
+            if display is not None:
+                display.close()
             await store.close()
 
-    written = _run(write())
-    click.echo(f"exported {written} articles to {out_dir}")
+    try:
+        report = _run(write())
+    except KeyboardInterrupt:
+        click.echo("export stopped: no half-written file was left; run the same command again", err=True)
+        sys.exit(EXIT_INCOMPLETE)
+    for line in summary_lines(report):
+        click.echo(line)

@@ -112,8 +112,11 @@ class StoreBase:
             "INSERT OR IGNORE INTO links (from_id, to_id, relation) VALUES (?, ?, ?)", (from_id, to_id, relation)
         )
 
-    async def _write(self, writes: list[Write]) -> None:
-        """Apply one domain action's writes atomically, batched with whatever else is queued."""
+    async def write(self, writes: list[Write]) -> None:
+        """Apply one domain action's writes atomically, batched with whatever else is queued.
+
+        For the storage layer's own modules; the crawler calls the domain actions instead.
+        """
         await self._writer.write(writes)
 
     async def read_blob(self, sha256: str) -> bytes | None:

@@ -20,6 +20,7 @@ from typing import Any
 
 import frontmatter
 
+from storage.export_hugo import hugo_keys, write_site_files
 from storage.records import ArchivedArticle, ArchivedImage
 from storage.seedyaml import SeedYAMLHandler
 from storage.store import Store
@@ -105,10 +106,13 @@ def archive_block(article: ArchivedArticle) -> dict[str, Any]:
     return block
 
 
-def render_article(article: ArchivedArticle) -> tuple[str, str]:
-    """The file name and the Markdown text of one article."""
+def render_article(article: ArchivedArticle, *, site: str | None = None) -> tuple[str, str]:
+    """The file name and the Markdown text of one article; ``site="hugo"`` adds the keys Hugo reads."""
     record = seed_item(article.seed_text, article.item_path)
     front = {**record, "archive": archive_block(article)}
+    if site == "hugo":
+        files = [f for image in article.images if (f := image_file_name(image))]
+        front |= hugo_keys(record, _seed_fields(article.seed_text), article, files)
     body_parts = []
     lead = next((f for image in article.images if (f := image_file_name(image))), None)
     if lead:
@@ -138,7 +142,9 @@ def write_atomically(path: Path, data: bytes) -> None:
             tmp.unlink()
 
 
-async def _write_images(store: Store, out_dir: Path, article: ArchivedArticle) -> None:
+async def write_images(store: Store, out_dir: Path, article: ArchivedArticle) -> int:
+    """Each image file of the article under ``out_dir/images``, once per content hash; how many were new."""
+    written = 0
     for image in article.images:
         name = image_file_name(image)
         if name is None or image.sha256 is None:
@@ -149,16 +155,38 @@ async def _write_images(store: Store, out_dir: Path, article: ArchivedArticle) -
         data = await store.read_blob(image.sha256)
         if data is not None:
             write_atomically(path, data)
-
-
-async def export_markdown(store: Store, out_dir: Path) -> int:
-    """Export every archived article; return how many files were written."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / IMAGES_DIR).mkdir(exist_ok=True)
-    written = 0
-    async for article in store.iter_articles():
-        name, text = render_article(article)
-        write_atomically(_inside(out_dir, name), text.encode("utf-8"))
-        await _write_images(store, out_dir, article)
-        written += 1
+            written += 1
     return written
+
+
+class MarkdownSink:
+    """Writes each article's file (and its images) whole as it comes; ``commit`` adds the site files."""
+
+    def __init__(self, store: Store, out_dir: Path, *, site: str | None = None) -> None:
+        self.store, self.out_dir, self.site = store, out_dir, site
+        self.figures = {"files": 0, "images": 0}
+        out_dir.mkdir(parents=True, exist_ok=True)
+        (out_dir / IMAGES_DIR).mkdir(exist_ok=True)
+
+    async def write(self, article: ArchivedArticle) -> None:
+        name, text = render_article(article, site=self.site)
+        write_atomically(_inside(self.out_dir, name), text.encode("utf-8"))
+        self.figures["images"] += await write_images(self.store, self.out_dir, article)
+        self.figures["files"] += 1
+
+    async def commit(self) -> tuple[Path, ...]:
+        if self.site == "hugo":
+            write_site_files(self.out_dir, write_atomically)
+        return (self.out_dir,)
+
+    def discard(self) -> None:
+        """Nothing to undo: every file already written is whole, and a rerun rewrites it."""
+
+
+async def export_markdown(store: Store, out_dir: Path, *, site: str | None = None) -> int:
+    """Export every archived article; return how many files were written."""
+    sink = MarkdownSink(store, out_dir, site=site)
+    async for article in store.iter_articles():
+        await sink.write(article)
+    await sink.commit()
+    return sink.figures["files"]

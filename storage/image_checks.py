@@ -98,7 +98,7 @@ class ImageChecks(StoreBase):
                                              "last_checked = ? WHERE url_id = ?", (now, now, image.url_id)))
         writes.append(Write(OTHER, "INSERT OR REPLACE INTO refresh_checks (run_id, url_id, outcome, detail, "
                                    "checked_at) VALUES (?, ?, ?, ?, ?)", (run_id, image.url_id, outcome, detail, now)))
-        await self._write(writes)
+        await self.write(writes)
 
     async def refresh_counts(self, run_id: int) -> dict[str, int]:
         counts = dict.fromkeys(OUTCOMES, 0)

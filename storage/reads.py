@@ -3,13 +3,33 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncGenerator, Iterable
 from typing import Any
 
 import aiosqlite
 
 from storage.base import StoreBase
-from storage.records import ArchivedArticle, ArchivedImage, JobState, SeedRejection
+from storage.export_select import ExportSelection, article_clause, seed_clause
+from storage.records import ArchivedArticle, ArchivedImage, HttpResponseHead, JobState, SeedRejection, record
+
+
+@record
+class ArchivedExchange:
+    """One HTTP exchange as stored: request headers as sent, the final head, the hops before it.
+
+    ``raw_sha256`` names the body as transferred (content-encoded, de-chunked) in ``blobs``.
+    """
+
+    fetch_id: int
+    url: str
+    started_at: str
+    response: HttpResponseHead
+    request_headers: tuple[tuple[str, str], ...]
+    redirects: tuple[HttpResponseHead, ...]
+    raw_sha256: str | None
+    peer_address: str | None
+    purpose: str
+    kind: str
 
 
 class ArchiveReads(StoreBase):
@@ -66,10 +86,10 @@ class ArchiveReads(StoreBase):
         "f.body_sha256, p.title, p.description, p.authors, p.published_at, p.modified_at, p.canonical_url, "
         "p.site_name, p.language, p.lead_image_url, p.topics, p.text, p.note, sa.seed_id "
         "FROM (SELECT *, row_number() OVER (PARTITION BY url_id ORDER BY role != 'article', seed_id, path) AS rank "
-        "      FROM seed_articles) sa "
+        "      FROM seed_articles WHERE {seeds}) sa "
         "JOIN seeds s ON s.id = sa.seed_id JOIN urls u ON u.id = sa.url_id "
         "JOIN pages p ON p.url_id = sa.url_id JOIN fetches f ON f.id = p.fetch_id "
-        "WHERE sa.rank = 1 AND u.state = 'done' ORDER BY sa.seed_id, sa.path"
+        "WHERE sa.rank = 1 AND u.state = 'done' AND {articles}"
     )
     _IMAGES = (
         "SELECT u.url, u.state, i.sha256, i.mime_type, i.width, i.height, i.byte_size, i.cached, "
@@ -87,12 +107,47 @@ class ArchiveReads(StoreBase):
         "WHERE l.from_id = ? AND l.relation = 'lead_image'"
     )
 
-    async def iter_articles(self, batch: int = 200) -> AsyncIterator[ArchivedArticle]:
-        """Every archived page a seed names, once, with the first seed record that names it."""
-        async with self._conn.execute(self._ARTICLES) as cursor:
+    def _articles_sql(self, selection: ExportSelection | None) -> tuple[str, tuple[Any, ...]]:
+        selection = selection or ExportSelection()
+        seeds, seed_params = seed_clause(selection)
+        articles, article_params = article_clause(selection)
+        return self._ARTICLES.format(seeds=seeds, articles=articles), (*seed_params, *article_params)
+
+    async def iter_articles(
+        self, batch: int = 200, *, selection: ExportSelection | None = None
+    ) -> AsyncGenerator[ArchivedArticle, None]:
+        """Every archived page a seed names, once, with the first (selected) seed record that names it.
+
+        ``selection`` narrows by seed file, date and the incremental mark (provider and topic are
+        the exporter's, from the seed's YAML). Rows are read ``batch`` at a time: memory stays flat.
+        """
+        sql, params = self._articles_sql(selection)
+        async with self._conn.execute(sql + " ORDER BY sa.seed_id, sa.path", params) as cursor:
             while rows := await cursor.fetchmany(batch):
                 for row in rows:
                     yield await self._article(row)
+
+    async def count_articles(self, selection: ExportSelection | None = None) -> int:
+        sql, params = self._articles_sql(selection)
+        return int((await self._fetchone(f"SELECT count(*) FROM ({sql})", params))[0])
+
+    _EXCHANGES = (
+        "SELECT f.id, u.url, f.started_at, f.final_url, f.status, f.reason, f.http_version, f.request_headers, "
+        "f.response_headers, f.redirects, f.raw_sha256, f.peer_address, f.purpose, u.kind "
+        "FROM fetches f JOIN urls u ON u.id = f.url_id "
+        "WHERE f.url_id IN (SELECT ? UNION SELECT to_id FROM links WHERE from_id = ? "
+        "                   AND relation IN ('image', 'lead_image', 'same_story')) "
+        "AND f.status IS NOT NULL AND f.response_headers IS NOT NULL AND f.status != 304 ORDER BY f.id"
+    )
+
+    async def exchanges(self, url_id: int) -> list[ArchivedExchange]:
+        """Every HTTP exchange received for a page, its aliases and its images, oldest first.
+
+        Attempts that ended without a response are left out, and so are 304 answers to a
+        refresh check (they carry no payload of their own).
+        """
+        rows = await self._fetchall(self._EXCHANGES, (url_id, url_id))
+        return [_exchange(row) for row in rows]
 
     async def _article(self, row: Any) -> ArchivedArticle:
         keys = ("title", "description", "authors", "published_at", "modified_at", "canonical_url", "site_name",
@@ -127,3 +182,21 @@ def _archived_image(row: Any) -> ArchivedImage:
         claimed_cached=None if row[15] is None else bool(row[15]), relation=row[16],
     )
 
+
+def _pairs(text: str | None) -> tuple[tuple[str, str], ...]:
+    return tuple((str(k), str(v)) for k, v in json.loads(text or "[]"))
+
+
+def _exchange(row: Any) -> ArchivedExchange:
+    hops = tuple(
+        HttpResponseHead(url=h["url"], status=h["status"], reason=h.get("reason") or "",
+                         http_version=h.get("http_version") or "HTTP/1.1",
+                         headers=tuple((str(k), str(v)) for k, v in h.get("headers") or ()))
+        for h in json.loads(row[9] or "[]")
+    )
+    head = HttpResponseHead(url=row[3] or row[1], status=row[4], reason=row[5] or "",
+                            http_version=row[6] or "HTTP/1.1", headers=_pairs(row[8]))
+    return ArchivedExchange(
+        fetch_id=row[0], url=row[1], started_at=row[2], response=head, request_headers=_pairs(row[7]),
+        redirects=hops, raw_sha256=row[10], peer_address=row[11], purpose=row[12], kind=row[13],
+    )

@@ -186,3 +186,14 @@ CREATE TABLE refresh_checks (
     checked_at  TEXT NOT NULL,
     PRIMARY KEY (run_id, url_id)
 );
+
+-- The last finished export to each path and format, for --incremental.
+CREATE TABLE export_marks (
+    out_path    TEXT NOT NULL,        -- the resolved --out path
+    format      TEXT NOT NULL,
+    fetch_id    INTEGER NOT NULL,     -- the highest fetches.id when that export started
+    seed_id     INTEGER NOT NULL,     -- the highest seeds.id when that export started
+    exported_at TEXT NOT NULL,
+    articles    INTEGER NOT NULL,
+    PRIMARY KEY (out_path, format)
+);

@@ -129,16 +129,16 @@ class Store(ArchiveReads, ImageChecks, StoreBase):
 
     async def start_attempt(self, job: Job) -> Job:
         """Count the try before it runs, so a crash never gives a URL a fresh budget."""
-        await self._write([Write(URL_STATE, "UPDATE urls SET attempts = attempts + 1 WHERE id = ?", (job.id,))])
+        await self.write([Write(URL_STATE, "UPDATE urls SET attempts = attempts + 1 WHERE id = ?", (job.id,))])
         return Job(id=job.id, url=job.url, kind=job.kind, host=job.host, attempts=job.attempts + 1)
 
     async def schedule_retry(self, job: Job, *, next_attempt_at: float) -> None:
-        await self._write([Write(URL_STATE, "UPDATE urls SET next_attempt_at = ? WHERE id = ?",
+        await self.write([Write(URL_STATE, "UPDATE urls SET next_attempt_at = ? WHERE id = ?",
                                  (next_attempt_at, job.id))])
 
     async def postpone(self, job: Job, *, until: float, reason: str) -> None:
         """Give a job back to the frontier for later without spending an attempt."""
-        await self._write([Write(
+        await self.write([Write(
             URL_STATE,
             "UPDATE urls SET state = 'pending', claimed_at = NULL, next_attempt_at = ?, last_error = ?, "
             "updated_at = ? WHERE id = ?",
@@ -147,7 +147,7 @@ class Store(ArchiveReads, ImageChecks, StoreBase):
 
     async def record_blocked(self, job: Job, *, reason: str) -> None:
         """End a job that the site does not allow us to fetch (not an error)."""
-        await self._write([rows.finish(job, JobState.BLOCKED, status=None, error=reason, fetched=False)])
+        await self.write([rows.finish(job, JobState.BLOCKED, status=None, error=reason, fetched=False)])
 
     async def robots(self, host: str) -> RobotsRecord | None:
         row = await self._fetchone(
@@ -159,7 +159,7 @@ class Store(ArchiveReads, ImageChecks, StoreBase):
         return RobotsRecord(host=row[0], url=row[1], status=row[2], body=body, error=row[4], fetched_at=row[5])
 
     async def record_robots(self, robots: RobotsRecord) -> None:
-        await self._write([Write(
+        await self.write([Write(
             OTHER,
             "INSERT OR REPLACE INTO robots (host, url, status, body, error, fetched_at) VALUES (?, ?, ?, ?, ?, ?)",
             (robots.host, robots.url, robots.status, robots.body, robots.error, robots.fetched_at),
@@ -186,7 +186,7 @@ class Store(ArchiveReads, ImageChecks, StoreBase):
         else:
             writes.append(Write(URL_STATE, "UPDATE urls SET last_status = ?, last_error = ?, updated_at = ? "
                                            "WHERE id = ?", (status, error, utc_now(), job.id)))
-        await self._write(writes)
+        await self.write(writes)
 
     async def record_page(
         self, job: Job, fetch: FetchResult, metadata: PageMetadata, *, note: str | None = None,
@@ -216,7 +216,7 @@ class Store(ArchiveReads, ImageChecks, StoreBase):
                             "SELECT ?, id, 'lead_image' FROM urls WHERE url = ?", (job.id, lead_image_url)),
             ]
         writes.append(rows.finish(job, JobState.DONE, status=fetch.response.status, error=None, fetched=True))
-        await self._write(writes)
+        await self.write(writes)
 
     async def record_image(self, job: Job, fetch: FetchResult, info: ImageInfo) -> None:
         """Archive an image: its bytes once by hash, its real type and size, a version per content."""
@@ -227,4 +227,4 @@ class Store(ArchiveReads, ImageChecks, StoreBase):
         else:
             writes += rows.image(job.id, fetch, info)
             writes.append(rows.finish(job, JobState.DONE, status=status, error=None, fetched=True))
-        await self._write(writes)
+        await self.write(writes)
