@@ -161,11 +161,29 @@ def _from_words(match: re.Match[str], month_first: bool) -> When | None:
     return _build(int(year), month, int(day), _clock(*groups[3:7]), None)
 
 
+_YEAR = re.compile(r"(?<!\d)\d{4}(?!\d)")
+_BEFORE_YEAR, _AFTER_YEAR, _MAX_WINDOWS = 60, 48, 50
+
+
 def parse_human_date(value: str, limit: int = 500) -> When | None:
-    """The first date written for people ("March 5, 2019", "5. März 2019", "05.03.2019") in ``value``."""
+    """The first date written for people ("March 5, 2019", "5. März 2019", "05.03.2019") in ``value``.
+
+    Every form has a four-digit year, so only a short window around each year is searched: the cost
+    follows the number of years in the text, not its length.
+    """
     if not value:
         return None
     text = value[:limit]
+    for count, year in enumerate(_YEAR.finditer(text)):
+        if count >= _MAX_WINDOWS:
+            break
+        found = _first_date(text[max(0, year.start() - _BEFORE_YEAR) : year.end() + _AFTER_YEAR])
+        if found is not None:
+            return found
+    return None
+
+
+def _first_date(text: str) -> When | None:
     found: list[tuple[int, When]] = []
     for pattern, month_first in ((_MDY, True), (_DMY, False)):
         match = pattern.search(text)

@@ -52,6 +52,8 @@ class Page:
 
     @functools.cached_property
     def visible_text(self) -> str:
+        """The body's text without scripts and styles (read after structured data, so they can go)."""
+        self.tree.strip_tags(["script", "style", "noscript", "template"])
         body = self.tree.body
         return body.text(separator="\n") if body is not None else ""
 
