@@ -1,7 +1,11 @@
 """Decode an HTML response body to text, the way a browser would pick the encoding.
 
 Order: BOM, the HTTP ``Content-Type`` charset, the page's ``<meta charset>`` / ``http-equiv``
-declaration, then detection from the bytes. Never raises; undecodable bytes become U+FFFD.
+declaration, then detection from the bytes. Two corrections for declarations that lie: bytes
+declared UTF-8 that hold no UTF-8 sequence at all are read as cp1252, and bytes declared (in the
+page) as a legacy encoding that are entirely valid UTF-8 with multi-byte sequences (a page re-saved
+as UTF-8 without updating its ``<meta>``) are read as UTF-8. Never raises; undecodable bytes
+become U+FFFD.
 """
 
 from __future__ import annotations
@@ -63,6 +67,17 @@ def decode_html(body: bytes, content_type: str | None) -> str:
         encoding, text = html_to_unicode(content_type, body, auto_detect_fun=detect_encoding)
     except Exception:  # w3lib is robust, but a decoder must never fail the caller
         return body.decode("utf-8", errors="replace")
-    if "\ufffd" in text and _is_utf8(encoding) and _mislabelled_utf8(body):
-        return body.decode(_FALLBACK, errors="replace")
+    if _is_utf8(encoding):
+        if "\ufffd" in text and _mislabelled_utf8(body):
+            return body.decode(_FALLBACK, errors="replace")
+        return text
+    if not _header_charset(content_type) and _UTF8_MULTIBYTE.search(body):
+        try:
+            return body.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
     return text
+
+
+def _header_charset(content_type: str | None) -> bool:
+    return bool(content_type and "charset=" in content_type.lower())

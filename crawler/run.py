@@ -10,15 +10,17 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hashlib
+import itertools
 import logging
 import signal
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 from crawler.errors import SeedError
 from crawler.fetch import Fetcher
 from crawler.frontier import Frontier
-from crawler.models import CrawlReport, Job, SeedRejection
+from crawler.models import CrawlReport, Job, SeedRecord, SeedRejection
 from crawler.progress import Progress
 from crawler.seeds import find_seed_files, parse_seed, read_seed_bytes
 from crawler.settings import Settings
@@ -34,27 +36,36 @@ async def open_store(settings: Settings) -> Store:
     return await Store.open(settings.store_path, host_key=host_key)
 
 
+SEED_BATCH = 200
+
+
 async def load_seeds(store: Store, inputs: Sequence[str], settings: Settings) -> tuple[int, list[SeedRejection]]:
-    """Store every seed file's record (a content seen before is not parsed again)."""
+    """Store every seed file's record, a batch at a time (a content seen before is not parsed again)."""
     accepted, rejections = 0, []
-    for path in find_seed_files(inputs, settings.seed_patterns):
-        data = read_seed_bytes(path)
-        if isinstance(data, bytes):
-            digest = hashlib.sha256(data).hexdigest()
-            if await store.has_seed(digest):
+    files = iter(find_seed_files(inputs, settings.seed_patterns))
+    while batch := list(itertools.islice(files, SEED_BATCH)):
+        contents: list[tuple[Path, bytes, str]] = []
+        for path in batch:
+            data = read_seed_bytes(path)
+            if isinstance(data, SeedRejection):
+                rejections.append(data)
+            else:
+                contents.append((path, data, hashlib.sha256(data).hexdigest()))
+        known = await store.known_seeds({digest for _, _, digest in contents})
+        seeds: dict[str, SeedRecord] = {}
+        for path, data, digest in contents:
+            if digest in known or digest in seeds:
                 accepted += 1
                 continue
             try:
-                seed = parse_seed(data, path=str(path), sha256=digest)
-            except SeedError as exc:
-                data = SeedRejection(path=str(path), reason=str(exc), sha256=digest)
-            else:
-                await store.add_seed(seed, fetch_alternates=settings.fetch_alternates)
+                seeds[digest] = parse_seed(data, path=str(path), sha256=digest)
                 accepted += 1
-                continue
-        rejections.append(data)
-        await store.record_rejection(data)
-        log.warning("rejected seed %s: %s", data.path, data.reason)
+            except SeedError as exc:
+                rejections.append(SeedRejection(path=str(path), reason=str(exc), sha256=digest))
+        await store.add_seeds(list(seeds.values()), fetch_alternates=settings.fetch_alternates)
+    for rejection in rejections:
+        await store.record_rejection(rejection)
+        log.warning("rejected seed %s: %s", rejection.path, rejection.reason)
     return accepted, rejections
 
 

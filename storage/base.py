@@ -20,8 +20,6 @@ import aiosqlite
 
 from storage.errors import StoreError
 from storage.migrations import check_and_migrate
-from storage.records import JobKind, JobState
-from storage.rows import utc_now
 from storage.writer import BatchWriter, Write
 
 HostKey = Callable[[str], str]
@@ -96,21 +94,6 @@ class StoreBase:
     async def _fetchone(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
         async with self._conn.execute(sql, params) as cursor:
             return await cursor.fetchone()
-
-    async def _url_id(self, db: aiosqlite.Connection, url: str, kind: JobKind, state: JobState | None = None) -> int:
-        now = utc_now()
-        row = await (await db.execute(
-            "INSERT INTO urls (url, kind, host, state, discovered_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (url) DO UPDATE SET url = excluded.url RETURNING id",
-            (url, kind.value, self._host_key(url), (state or JobState.PENDING).value, now, now),
-        )).fetchone()
-        assert row is not None
-        return int(row[0])
-
-    async def _link(self, db: aiosqlite.Connection, from_id: int, to_id: int, relation: str) -> None:
-        await db.execute(
-            "INSERT OR IGNORE INTO links (from_id, to_id, relation) VALUES (?, ?, ?)", (from_id, to_id, relation)
-        )
 
     async def write(self, writes: list[Write]) -> None:
         """Apply one domain action's writes atomically, batched with whatever else is queued.

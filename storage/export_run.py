@@ -18,7 +18,6 @@ from typing import Any, Protocol
 
 from storage.errors import StoreError
 from storage.export import MarkdownSink, seed_item
-from storage.export_jsonl import JsonlSink
 from storage.export_select import (
     ExportSelection,
     current_mark,
@@ -26,12 +25,11 @@ from storage.export_select import (
     read_mark,
     write_mark,
 )
-from storage.export_wacz import WaczSink
-from storage.export_warc import DEFAULT_MAX_BYTES, WarcSink
 from storage.records import ArchivedArticle, record
 from storage.store import Store
 
 FORMATS = ("markdown", "jsonl", "warc", "wacz")
+DEFAULT_WARC_BYTES = 1_000_000_000  # files roll at this size
 SITES = ("hugo",)
 ProgressCallback = Callable[[int, Mapping[str, int]], None]
 
@@ -52,7 +50,7 @@ class ExportOptions:
     out: Path
     selection: ExportSelection = ExportSelection()
     site: str | None = None
-    warc_max_bytes: int = DEFAULT_MAX_BYTES
+    warc_max_bytes: int = DEFAULT_WARC_BYTES
     incremental: bool = False
 
 
@@ -87,6 +85,11 @@ def check_options(options: ExportOptions) -> None:
 
 
 def _sink(store: Store, options: ExportOptions) -> Sink:
+    # imported here: warcio and wacz are heavy, and a crawl never needs them
+    from storage.export_jsonl import JsonlSink
+    from storage.export_wacz import WaczSink
+    from storage.export_warc import WarcSink
+
     if options.format == "markdown":
         return MarkdownSink(store, options.out, site=options.site)
     if options.format == "jsonl":

@@ -20,7 +20,8 @@ from typing import IO
 from wacz.main import main as wacz_main
 
 from storage.errors import StoreError
-from storage.export_warc import DEFAULT_MAX_BYTES, WarcSink
+from storage.export_run import DEFAULT_WARC_BYTES as DEFAULT_MAX_BYTES
+from storage.export_warc import WarcSink
 from storage.records import ArchivedArticle
 from storage.store import Store
 

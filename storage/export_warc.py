@@ -35,11 +35,11 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from storage.export import seed_item
+from storage.export_run import DEFAULT_WARC_BYTES as DEFAULT_MAX_BYTES
 from storage.reads import ArchivedExchange
 from storage.records import ArchivedArticle, HttpResponseHead, record
 from storage.store import Store
 
-DEFAULT_MAX_BYTES = 1_000_000_000
 WARC_VERSION = "WARC/1.1"
 ORIG = "X-Archive-Orig-"
 

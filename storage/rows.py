@@ -9,10 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Callable
 from typing import Any
 
-from storage.records import FetchResult, HttpResponseHead, ImageInfo, Job, JobState
-from storage.writer import BLOB, FETCH, IMAGE, URL_STATE, VERSION, Write
+from storage.records import FetchResult, HttpResponseHead, ImageInfo, Job, JobState, SeedRecord
+from storage.writer import BLOB, FETCH, IMAGE, LINK, OTHER, SEED, URL, URL_STATE, VERSION, Write
 
 LATEST_FETCH = "(SELECT max(id) FROM fetches WHERE url_id = ?)"
 
@@ -106,3 +107,63 @@ def image(url_id: int, result: FetchResult, info: ImageInfo) -> list[Write]:
             (url_id, info.sha256, info.mime_type, info.width, info.height, info.byte_size, now),
         ),
     ]
+
+
+_SEED_ARTICLE = (
+    "INSERT OR IGNORE INTO seed_articles (seed_id, path, role, url_id, title, published) "
+    "SELECT s.id, ?, ?, u.id, ?, ? FROM seeds s JOIN urls u ON u.url = ? WHERE s.sha256 = ?"
+)
+_SEED_IMAGE = (
+    "INSERT OR IGNORE INTO seed_images (seed_id, article_path, position, url_id, claimed_width, claimed_height, "
+    "claimed_cached) SELECT s.id, ?, ?, u.id, ?, ?, ? FROM seeds s JOIN urls u ON u.url = ? WHERE s.sha256 = ?"
+)
+_LINK = (
+    "INSERT OR IGNORE INTO links (from_id, to_id, relation) "
+    "SELECT a.id, b.id, ? FROM urls a JOIN urls b ON b.url = ? WHERE a.url = ?"
+)
+
+
+def new_url(url: str, kind: str, host_key: Callable[[str], str], now: str) -> Write:
+    return Write(URL, "INSERT OR IGNORE INTO urls (url, kind, host, state, discovered_at, updated_at) "
+                      "VALUES (?, ?, ?, 'pending', ?, ?)", (url, kind, host_key(url), now, now))
+
+
+def link(from_url: str, to_url: str, relation: str) -> Write:
+    return Write(LINK, _LINK, (relation, to_url, from_url))
+
+
+def seed(record: SeedRecord, host_key: Callable[[str], str], *, fetch_alternates: bool) -> list[Write]:
+    """A seed kept verbatim, its URLs enqueued, and every relation and claim it makes.
+
+    Rows refer to each other by their natural keys (a seed's sha256, a URL), so a whole batch of seeds
+    is a handful of ``executemany`` calls.
+    """
+    now = utc_now()
+    writes = [
+        Write(SEED, "INSERT OR IGNORE INTO seeds (sha256, path, text, added_at) VALUES (?, ?, ?, ?)",
+              (record.sha256, record.path, record.text, now)),
+        Write(OTHER, "DELETE FROM seed_rejections WHERE path = ?", (record.path,)),
+    ]
+    main = record.article.url
+    for article in record.articles:
+        writes.append(new_url(article.url, "page", host_key, now))
+        writes.append(Write(OTHER, _SEED_ARTICLE, (article.path, article.role, article.title, article.published,
+                                                   article.url, record.sha256)))
+        if article.url != main:
+            writes.append(link(main, article.url, "related"))
+        for alias in article.urls[1:]:
+            writes += [new_url(alias, "page", host_key, now), link(article.url, alias, "same_story")]
+        for alternate in article.alternates:
+            if fetch_alternates:
+                writes += [new_url(alternate, "page", host_key, now), link(article.url, alternate, "alternate")]
+            else:
+                writes.append(Write(OTHER, "INSERT OR IGNORE INTO alternates (url_id, url) "
+                                           "SELECT id, ? FROM urls WHERE url = ?", (alternate, article.url)))
+        for position, claim in enumerate(article.images):
+            writes += [
+                new_url(claim.url, "image", host_key, now),
+                link(article.url, claim.url, "image"),
+                Write(OTHER, _SEED_IMAGE, (article.path, position, claim.width, claim.height, claim.is_cached,
+                                           claim.url, record.sha256)),
+            ]
+    return writes

@@ -1,6 +1,6 @@
 """The SQLite archive: one aiosqlite connection owns every write, WAL on, schema migrated on open.
 
-Methods are named for domain actions (``add_seed``, ``claim_jobs``, ``record_page``, ...), so a
+Methods are named for domain actions (``add_seeds``, ``claim_jobs``, ``record_page``, ...), so a
 crawler never writes SQL and another backend could stand in. Each action is one transaction: a
 body is never stored without the fetch that brought it, nor a job marked done without its record.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 
 from storage import rows
 from storage.base import StoreBase, iso_date
@@ -34,49 +34,19 @@ from storage.writer import LINK, OTHER, PAGE, URL, URL_STATE, Write
 class Store(ArchiveReads, ImageChecks, StoreBase):
     """The archive's domain actions: seeds, the frontier, fetch records, pages and images."""
 
-    async def add_seed(self, seed: SeedRecord, *, fetch_alternates: bool = False) -> bool:
-        """Store a seed and enqueue its URLs; False when the same content was stored before."""
-        async with self._transaction() as db:
-            cursor = await db.execute(
-                "INSERT OR IGNORE INTO seeds (sha256, path, text, added_at) VALUES (?, ?, ?, ?)",
-                (seed.sha256, seed.path, seed.text, utc_now()),
-            )
-            if cursor.rowcount == 0:
-                return False
-            seed_id = cursor.lastrowid
-            await db.execute("DELETE FROM seed_rejections WHERE path = ?", (seed.path,))
-            main_id = 0
-            for article in seed.articles:
-                url_id = await self._url_id(db, article.url, JobKind.PAGE)
-                main_id = main_id or url_id
-                await db.execute(
-                    "INSERT INTO seed_articles (seed_id, path, role, url_id, title, published) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
-                    (seed_id, article.path, article.role, url_id, article.title, article.published),
-                )
-                if url_id != main_id:
-                    await self._link(db, main_id, url_id, "related")
-                for alias in article.urls[1:]:
-                    await self._link(db, url_id, await self._url_id(db, alias, JobKind.PAGE), "same_story")
-                for alternate in article.alternates:
-                    if fetch_alternates:
-                        await self._link(db, url_id, await self._url_id(db, alternate, JobKind.PAGE), "alternate")
-                    else:
-                        await db.execute(
-                            "INSERT OR IGNORE INTO alternates (url_id, url) VALUES (?, ?)", (url_id, alternate)
-                        )
-                for position, image in enumerate(article.images):
-                    image_id = await self._url_id(db, image.url, JobKind.IMAGE)
-                    await self._link(db, url_id, image_id, "image")
-                    await db.execute(
-                        "INSERT INTO seed_images (seed_id, article_path, position, url_id, claimed_width, "
-                        "claimed_height, claimed_cached) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        (seed_id, article.path, position, image_id, image.width, image.height, image.is_cached),
-                    )
-            return True
+    async def add_seeds(self, seeds: Sequence[SeedRecord], *, fetch_alternates: bool = False) -> None:
+        """Store seeds and enqueue their URLs, all in one transaction (seeds already stored are skipped)."""
+        writes: list[Write] = []
+        for seed in seeds:
+            writes += rows.seed(seed, self._host_key, fetch_alternates=fetch_alternates)
+        if writes:
+            await self.write(writes)
 
-    async def has_seed(self, sha256: str) -> bool:
-        return await self._fetchone("SELECT 1 FROM seeds WHERE sha256 = ?", (sha256,)) is not None
+    async def known_seeds(self, sha256s: Collection[str]) -> set[str]:
+        """Which of these seed contents the archive already holds."""
+        marks = ",".join("?" * len(sha256s))
+        rows_ = await self._fetchall(f"SELECT sha256 FROM seeds WHERE sha256 IN ({marks})", tuple(sha256s))
+        return {row[0] for row in rows_}
 
     async def record_rejection(self, rejection: SeedRejection) -> None:
         async with self._transaction() as db:

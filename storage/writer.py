@@ -26,8 +26,8 @@ class Write(NamedTuple):
 
 
 # Ranks: rows that others refer to first.
-BLOB, URL, FETCH, PAGE, IMAGE, VERSION, OTHER, LINK, IMAGE_STATE, URL_STATE = (
-    10, 20, 30, 40, 41, 42, 45, 50, 55, 60)
+SEED, BLOB, URL, FETCH, PAGE, IMAGE, VERSION, OTHER, LINK, IMAGE_STATE, URL_STATE = (
+    5, 10, 20, 30, 40, 41, 42, 45, 50, 55, 60)
 
 
 class BatchWriter:
