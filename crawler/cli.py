@@ -49,10 +49,20 @@ def _fail(message: str) -> None:
     sys.exit(EXIT_USAGE)
 
 
+def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop where it is installed (it is a dependency on POSIX): a cheaper event loop per request."""
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
+
+
 def _run(coro: Coroutine[Any, Any, _T]) -> _T:
     """Run a coroutine; our own errors become a clear message and exit status 2."""
     try:
-        return asyncio.run(coro)
+        with asyncio.Runner(loop_factory=_loop_factory()) as runner:
+            return runner.run(coro)
     except (CrawlerError, StoreError) as exc:
         _fail(str(exc))
         raise AssertionError("unreachable") from exc

@@ -49,10 +49,11 @@ def failed_fetch(job: Job, *, error: str | None, status: int | None, started_at:
 def fetch(job: Job, result: FetchResult, *, body_sha256: str | None = None, error: str | None = None,
           purpose: str = "crawl") -> list[Write]:
     """One exchange as received: status line, raw headers, redirects, bodies (as sent and decoded)."""
-    raw_sha, raw_write = blob(result.raw_body)
+    same = result.body is result.raw_body  # no content-coding: one blob, hashed once
+    raw_sha, raw_write = blob(result.raw_body, body_sha256 if same else None)
     writes = [raw_write]
     body_sha = raw_sha
-    if result.body is not result.raw_body:
+    if not same:
         body_sha, body_write = blob(result.body, body_sha256)
         writes.append(body_write)
     head = result.response
