@@ -45,6 +45,7 @@ __all__ = [
     "StallBody",
     "Status",
     "TestCA",
+    "connection_counter",
     "invalid_chunked",
     "malformed_headers",
     "malformed_status_line",
@@ -625,6 +626,23 @@ async def invalid_chunked(reader: asyncio.StreamReader, writer: asyncio.StreamWr
     await asyncio.sleep(0.05)
     writer.write(b"zz\r\nbroken\r\n0\r\n\r\n")
     await writer.drain()
+
+
+@asynccontextmanager
+async def connection_counter(host: str) -> AsyncIterator[tuple[int, list[int]]]:
+    """A listener on `host` (port 0) that counts the connections it accepts and closes them."""
+    accepted: list[int] = []
+
+    async def on_connect(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        accepted.append(1)
+        writer.close()
+
+    server = await asyncio.start_server(on_connect, host, 0)
+    try:
+        yield int(server.sockets[0].getsockname()[1]), accepted
+    finally:
+        server.close()
+        await server.wait_closed()
 
 
 @asynccontextmanager

@@ -13,8 +13,6 @@ import asyncio
 import io
 import sqlite3
 import tracemalloc
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,6 +40,7 @@ from tests.servers import (
     SlowHeaders,
     StallBody,
     Status,
+    connection_counter,
     serve,
 )
 
@@ -75,23 +74,6 @@ class Expect:
     hits: int | None = None  # requests to the URL's own path (None: not deterministic)
     status: int | None = None  # urls.last_status
     title: str | None = None  # pages.title, exactly
-
-
-@asynccontextmanager
-async def connection_counter(host: str) -> AsyncIterator[tuple[int, list[int]]]:
-    """A listener on `host` that counts the connections it accepts and closes them."""
-    accepted: list[int] = []
-
-    async def on_connect(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        accepted.append(1)
-        writer.close()
-
-    server = await asyncio.start_server(on_connect, host, 0)
-    try:
-        yield int(server.sockets[0].getsockname()[1]), accepted
-    finally:
-        server.close()
-        await server.wait_closed()
 
 
 def write_seeds(folder: Path, urls: list[str], images: dict[str, list[dict[str, Any]]] | None = None) -> Path:

@@ -8,7 +8,6 @@ content decoding) are unit-tested at the end.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import email.utils
 import gzip
@@ -48,6 +47,7 @@ from tests.servers import (
     StallBody,
     Status,
     TestCA,
+    connection_counter,
     invalid_chunked,
     malformed_headers,
     malformed_status_line,
@@ -78,23 +78,6 @@ async def raw_site(handler: RawHandler) -> AsyncIterator[LocalServer]:
     """A raw socket server wrapped as a LocalServer, so `crawl_settings` can map hosts to it."""
     async with raw_server(handler) as port:
         yield LocalServer(site=Site(), port=port, tls=False)
-
-
-@asynccontextmanager
-async def connection_counter(host: str) -> AsyncIterator[tuple[int, list[int]]]:
-    """A listener on `host` (port 0) that counts the connections it accepts and closes them."""
-    accepted: list[int] = []
-
-    async def on_connect(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        accepted.append(1)
-        writer.close()
-
-    server = await asyncio.start_server(on_connect, host, 0)
-    try:
-        yield int(server.sockets[0].getsockname()[1]), accepted
-    finally:
-        server.close()
-        await server.wait_closed()
 
 
 @lru_cache(maxsize=1)
