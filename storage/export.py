@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import hashlib
+import json
 import os
 import re
 import unicodedata
@@ -67,10 +68,17 @@ def _seed_fields(seed_text: str) -> dict[str, Any]:
     return dict(frontmatter.loads(seed_text, handler=_HANDLER).metadata)
 
 
-def seed_item(seed_text: str, item_path: str) -> dict[str, Any]:
-    """The seed's own mapping for the article: the whole record, or one of its related items."""
-    record = copy.deepcopy(_seed_fields(seed_text))
-    match = _ITEM.fullmatch(item_path)
+def seed_item(article: ArchivedArticle, item_path: str | None = None) -> dict[str, Any]:
+    """The seed's own mapping for the article (or for ``item_path``: "" is the whole record).
+
+    Read from the fields stored as JSON at crawl time; the YAML text is parsed only when JSON
+    could not hold them.
+    """
+    if article.seed_fields is not None:
+        record: dict[str, Any] = json.loads(article.seed_fields)
+    else:
+        record = copy.deepcopy(_seed_fields(article.seed_text))
+    match = _ITEM.fullmatch(article.item_path if item_path is None else item_path)
     if match is None:
         return record
     return dict(record["related"][int(match.group(1))])
@@ -108,7 +116,7 @@ def archive_block(article: ArchivedArticle) -> dict[str, Any]:
 
 def render_article(article: ArchivedArticle, *, site: str | None = None) -> tuple[str, str]:
     """The file name and the Markdown text of one article; ``site="hugo"`` adds the keys Hugo reads."""
-    record = seed_item(article.seed_text, article.item_path)
+    record = seed_item(article)
     front = {**record, "archive": archive_block(article)}
     if site == "hugo":
         files = [f for image in article.images if (f := image_file_name(image))]

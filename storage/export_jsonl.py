@@ -31,7 +31,7 @@ def article_object(article: ArchivedArticle) -> dict[str, Any]:
     return {
         "url": article.url,
         "role": article.role,
-        "seed": seed_item(article.seed_text, article.item_path),
+        "seed": seed_item(article),
         "seed_file": {"path": article.seed_path, "item": article.item_path or None},
         "metadata": {**block["metadata"], "text": article.metadata.get("text") or ""},
         "fetch": {"final_url": article.final_url, "status": article.status, "fetched_at": article.fetched_at,

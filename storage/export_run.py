@@ -102,8 +102,7 @@ def _sink(store: Store, options: ExportOptions) -> Sink:
 def _selected(selection: ExportSelection, article: ArchivedArticle) -> bool:
     if not selection.providers and not selection.topics:
         return True
-    return matches_record(selection, seed_item(article.seed_text, article.item_path),
-                          seed_item(article.seed_text, ""))
+    return matches_record(selection, seed_item(article), seed_item(article, ""))
 
 
 async def run_export(

@@ -149,7 +149,7 @@ class WarcSink:
                 await self._write_exchange(self._file().writer, exchange)
         if not article.final_url:
             return None
-        title = seed_item(article.seed_text, article.item_path).get("title") or article.metadata.get("title")
+        title = seed_item(article).get("title") or article.metadata.get("title")
         return PageCapture(url=article.final_url, date=warc_date(article.fetched_at), title=str(title or article.url))
 
     async def _write_exchange(self, writer: WARCWriter, exchange: ArchivedExchange) -> None:

@@ -84,28 +84,42 @@ class ArchiveReads(StoreBase):
     _ARTICLES = (
         "SELECT sa.url_id, u.url, s.text, s.path, sa.path, sa.role, f.started_at, f.final_url, f.status, "
         "f.body_sha256, p.title, p.description, p.authors, p.published_at, p.modified_at, p.canonical_url, "
-        "p.site_name, p.language, p.lead_image_url, p.topics, p.text, p.note, sa.seed_id "
+        "p.site_name, p.language, p.lead_image_url, p.topics, p.text, p.note, sa.seed_id, s.fields "
         "FROM (SELECT *, row_number() OVER (PARTITION BY url_id ORDER BY role != 'article', seed_id, path) AS rank "
         "      FROM seed_articles WHERE {seeds}) sa "
         "JOIN seeds s ON s.id = sa.seed_id JOIN urls u ON u.id = sa.url_id "
         "JOIN pages p ON p.url_id = sa.url_id JOIN fetches f ON f.id = p.fetch_id "
         "WHERE sa.rank = 1 AND u.state = 'done' AND {articles}"
     )
-    _IMAGES = (
-        "SELECT u.url, u.state, i.sha256, i.mime_type, i.width, i.height, i.byte_size, i.cached, "
+    _IMAGE_COLUMNS = (
+        "u.url, u.state, i.sha256, i.mime_type, i.width, i.height, i.byte_size, i.cached, "
         "i.first_seen, i.last_seen, i.last_checked, i.gone_at, "
-        "(SELECT count(*) FROM image_versions v WHERE v.url_id = u.id), "
-        "si.claimed_width, si.claimed_height, si.claimed_cached, 'image' "
-        "FROM seed_images si JOIN urls u ON u.id = si.url_id LEFT JOIN images i ON i.url_id = si.url_id "
-        "WHERE si.seed_id = ? AND si.article_path = ? "
-        "UNION ALL "
-        "SELECT u.url, u.state, i.sha256, i.mime_type, i.width, i.height, i.byte_size, i.cached, "
-        "i.first_seen, i.last_seen, i.last_checked, i.gone_at, "
-        "(SELECT count(*) FROM image_versions v WHERE v.url_id = u.id), "
-        "NULL, NULL, NULL, 'lead_image' "
-        "FROM links l JOIN urls u ON u.id = l.to_id LEFT JOIN images i ON i.url_id = l.to_id "
-        "WHERE l.from_id = ? AND l.relation = 'lead_image'"
+        "(SELECT count(*) FROM image_versions v WHERE v.url_id = u.id)"
     )
+    _CLAIMED_IMAGES = (
+        f"SELECT si.seed_id, si.article_path, {_IMAGE_COLUMNS}, si.claimed_width, si.claimed_height, "
+        "si.claimed_cached, 'image' FROM seed_images si JOIN urls u ON u.id = si.url_id "
+        "LEFT JOIN images i ON i.url_id = si.url_id WHERE si.seed_id IN ({marks}) ORDER BY si.position"
+    )
+    _LEAD_IMAGES = (
+        f"SELECT l.from_id, {_IMAGE_COLUMNS}, NULL, NULL, NULL, 'lead_image' "
+        "FROM links l JOIN urls u ON u.id = l.to_id LEFT JOIN images i ON i.url_id = l.to_id "
+        "WHERE l.from_id IN ({marks}) AND l.relation = 'lead_image'"
+    )
+
+    async def _images_for(self, rows: list[Any]) -> tuple[dict[tuple[int, str], list[Any]], dict[int, list[Any]]]:
+        """The images of a batch of articles in two queries: claimed ones by (seed, item), lead ones by page."""
+        seed_ids = sorted({row[22] for row in rows})
+        page_ids = sorted({row[0] for row in rows})
+        claimed: dict[tuple[int, str], list[Any]] = {}
+        query = self._CLAIMED_IMAGES.format(marks=",".join("?" * len(seed_ids)))
+        for image in await self._fetchall(query, tuple(seed_ids)):
+            claimed.setdefault((image[0], image[1]), []).append(image[2:])
+        lead: dict[int, list[Any]] = {}
+        query = self._LEAD_IMAGES.format(marks=",".join("?" * len(page_ids)))
+        for image in await self._fetchall(query, tuple(page_ids)):
+            lead.setdefault(image[0], []).append(image[1:])
+        return claimed, lead
 
     def _articles_sql(self, selection: ExportSelection | None) -> tuple[str, tuple[Any, ...]]:
         selection = selection or ExportSelection()
@@ -124,8 +138,11 @@ class ArchiveReads(StoreBase):
         sql, params = self._articles_sql(selection)
         async with self._conn.execute(sql + " ORDER BY sa.seed_id, sa.path", params) as cursor:
             while rows := await cursor.fetchmany(batch):
+                rows = list(rows)
+                claimed, lead = await self._images_for(rows)
                 for row in rows:
-                    yield await self._article(row)
+                    images = claimed.get((row[22], row[4]), []) + lead.get(row[0], [])
+                    yield _article(row, images)
 
     async def count_articles(self, selection: ExportSelection | None = None) -> int:
         sql, params = self._articles_sql(selection)
@@ -149,18 +166,18 @@ class ArchiveReads(StoreBase):
         rows = await self._fetchall(self._EXCHANGES, (url_id, url_id))
         return [_exchange(row) for row in rows]
 
-    async def _article(self, row: Any) -> ArchivedArticle:
-        keys = ("title", "description", "authors", "published_at", "modified_at", "canonical_url", "site_name",
-                "language", "lead_image_url", "topics", "text")
-        metadata = dict(zip(keys, row[10:21], strict=True))
-        metadata["authors"] = json.loads(metadata["authors"])
-        metadata["topics"] = json.loads(metadata["topics"])
-        images = await self._fetchall(self._IMAGES, (row[22], row[4], row[0]))
-        return ArchivedArticle(
-            url_id=row[0], url=row[1], seed_text=row[2], seed_path=row[3], item_path=row[4], role=row[5],
-            fetched_at=row[6], final_url=row[7], status=row[8], body_sha256=row[9], metadata=metadata,
-            note=row[21], images=tuple(_archived_image(r) for r in _unique_images(images)),
-        )
+def _article(row: Any, images: list[Any]) -> ArchivedArticle:
+    keys = ("title", "description", "authors", "published_at", "modified_at", "canonical_url", "site_name",
+            "language", "lead_image_url", "topics", "text")
+    metadata = dict(zip(keys, row[10:21], strict=True))
+    metadata["authors"] = json.loads(metadata["authors"])
+    metadata["topics"] = json.loads(metadata["topics"])
+    return ArchivedArticle(
+        url_id=row[0], url=row[1], seed_text=row[2], seed_fields=row[23], seed_path=row[3], item_path=row[4],
+        role=row[5], fetched_at=row[6], final_url=row[7], status=row[8], body_sha256=row[9], metadata=metadata,
+        note=row[21], images=tuple(_archived_image(r) for r in _unique_images(images)),
+    )
+
 
 def _unique_images(rows: Iterable[Any]) -> list[Any]:
     """An image both claimed by the seed and found as the lead image is listed once, as claimed."""

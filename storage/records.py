@@ -195,6 +195,7 @@ class ArchivedArticle:
     url_id: int
     url: str
     seed_text: str
+    seed_fields: str | None
     seed_path: str
     item_path: str
     role: str

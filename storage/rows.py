@@ -124,6 +124,19 @@ _LINK = (
 )
 
 
+def _json_exact(value: Any) -> bool:
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _json_exact(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_json_exact(v) for v in value)
+    return value is None or isinstance(value, str | int | float | bool)
+
+
+def fields_json(fields: Any) -> str | None:
+    """The seed's parsed fields as JSON when JSON holds them exactly (string keys, plain values)."""
+    return json.dumps(fields, ensure_ascii=False) if _json_exact(fields) else None
+
+
 def new_url(url: str, kind: str, host_key: Callable[[str], str], now: str) -> Write:
     return Write(URL, "INSERT OR IGNORE INTO urls (url, kind, host, state, discovered_at, updated_at) "
                       "VALUES (?, ?, ?, 'pending', ?, ?)", (url, kind, host_key(url), now, now))
@@ -141,8 +154,8 @@ def seed(record: SeedRecord, host_key: Callable[[str], str], *, fetch_alternates
     """
     now = utc_now()
     writes = [
-        Write(SEED, "INSERT OR IGNORE INTO seeds (sha256, path, text, added_at) VALUES (?, ?, ?, ?)",
-              (record.sha256, record.path, record.text, now)),
+        Write(SEED, "INSERT OR IGNORE INTO seeds (sha256, path, text, fields, added_at) VALUES (?, ?, ?, ?, ?)",
+              (record.sha256, record.path, record.text, fields_json(record.fields), now)),
         Write(OTHER, "DELETE FROM seed_rejections WHERE path = ?", (record.path,)),
     ]
     main = record.article.url

@@ -7,6 +7,7 @@ CREATE TABLE seeds (
     sha256      TEXT NOT NULL UNIQUE,
     path        TEXT NOT NULL,
     text        TEXT NOT NULL,
+    fields      TEXT,              -- the parsed front matter as JSON (key order kept), NULL if JSON cannot hold it
     added_at    TEXT NOT NULL
 );
 
