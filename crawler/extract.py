@@ -7,7 +7,7 @@ Each field is taken from the first source, in this order of trust, that gives a 
   ``twitter:description`` > JSON-LD ``description`` > Dublin Core description > ``itemprop=description``.
 * authors: JSON-LD ``author``/``creator`` (objects, lists, ``@id`` links) > ``meta[name=author]`` >
   ``article:author`` (names, not URLs) > Dublin Core creator > other byline metas >
-  ``itemprop=author`` > ``rel=author`` links > byline markup (``.byline``, ``.author``...).
+  byline markup (see ``crawler.extract_byline``) > a "By Jane Doe" line in the visible text.
   A source whose only name is the site's own (``og:site_name``, publisher, host name) is passed
   over for a later source with a person's name, and used only when no source has one.
 * published_at, modified_at: see ``crawler.extract_published``.
@@ -34,6 +34,7 @@ from collections.abc import Iterable, Iterator
 from selectolax.lexbor import LexborHTMLParser
 
 from crawler.charset import decode_html
+from crawler.extract_byline import markup_bylines
 from crawler.extract_page import Page, clean, match_key, node_text, read_page
 from crawler.extract_people import clean_authors
 from crawler.extract_published import modified, published
@@ -43,19 +44,12 @@ from crawler.models import PageMetadata
 
 _LANG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
 _KEYWORD_SPLIT = re.compile(r"\s*[,;]\s*")
-_BYLINE = (
-    "[itemprop=author] [itemprop=name], [itemprop=author], [rel=author], .byline, .by-line, "
-    ".author-name, .author, [class*=byline], [class*=author-name], [class*=article-author], "
-    "[class*=autor], address.author, a[href*='/author/'], a[href*='/authors/'], a[href*='/autor/'], "
-    "a[href*='/autoren/']"
-)
 _BYLINE_TEXT = re.compile(
     r"(?m)^[ \t]*(?:By|BY|Von|VON|Autor(?:in)?:|Author:|Text:|Par|Por)[ \t]*\n?[ \t]*"
     r"([A-ZÀ-ÖØ-Þ][\w'\u2019.-]+(?:[ \t]+[A-ZÀ-ÖØ-Þ][\w'\u2019.-]+){1,3}(?:[ \t]*(?:,|and|und|&)[ \t]*"
     r"[A-ZÀ-ÖØ-Þ][\w'\u2019.-]+(?:[ \t]+[A-ZÀ-ÖØ-Þ][\w'\u2019.-]+){1,3})*)"
 )
 _BYLINE_SCAN = 60_000
-_MAX_MARKUP_CHECK = 40
 
 
 # ---------------------------------------------------------------- description
@@ -70,16 +64,6 @@ def _description(page: Page) -> str | None:
 
 
 # ---------------------------------------------------------------- authors
-
-
-def _markup_bylines(page: Page) -> list[str]:
-    """The first byline element that yields a name (elements inside ``<article>`` first)."""
-    nodes = page.tree.css(f"article :is({_BYLINE})")[:_MAX_MARKUP_CHECK] + page.tree.css(_BYLINE)[:_MAX_MARKUP_CHECK]
-    for node in nodes:
-        text = node_text(node)
-        if text and len(text) <= 120 and clean_authors([text]):
-            return [text]
-    return []
 
 
 def _text_bylines(page: Page) -> list[str]:
@@ -104,7 +88,7 @@ def _author_sources(page: Page) -> Iterator[list[str]]:
         "citation_author",
         "cxenseparse:author",
     )
-    yield _markup_bylines(page)
+    yield markup_bylines(page.tree)
     yield _text_bylines(page)
 
 

@@ -1,5 +1,8 @@
 """Date parsing for the metadata extractor: ISO 8601, RFC 2822, Unix time and written-out dates
-(month names in English, German, French, Spanish, Italian, Portuguese, Dutch and Russian).
+(month names in English, German, French, Spanish, Italian, Portuguese, Dutch, Russian, Romanian,
+Polish, Czech, Turkish, Indonesian and the Scandinavian languages), CJK dates ("2019年4月4日") and,
+only where the caller knows the text is a date label, day-month-year dates with a two-digit year
+("25.04.24", see ``parse_short_date``).
 
 A value with a time of day becomes a ``datetime`` (aware when the source gives an offset, naive
 otherwise), a bare day becomes a ``date``. Nothing here raises on bad input: it returns ``None``.
@@ -29,20 +32,25 @@ _COMPACT = re.compile(r"^\s*(\d{4})(\d{2})(\d{2})(?:T?(\d{2})(\d{2})(\d{2})?)?\s
 _EPOCH = re.compile(r"^\s*(\d{10})(\d{3})?\s*$")
 _RFC2822_HINT = re.compile(r"\d{1,2}\s+[A-Za-z]{3}\s+\d{4}\s+\d{1,2}:\d{2}")
 _NUMERIC_DMY = re.compile(r"(?<![\d.])(\d{1,2})[./](\d{1,2})[./](\d{4})(?![\d])")
+_CJK = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日(?:\D{0,6}?(\d{1,2})\s*[時:]\s*(\d{2}))?")
+_SHORT_DMY = re.compile(r"(?<![\w.:/])(\d{1,2})\.(\d{1,2})\.(\d{2})(?![\d.:]|\.\d)")
 
 _MONTH_NAMES = (
-    "jan january januar janvier enero gennaio janeiro januari jänner janv ene genn января январь янв",
-    "feb february februar février fevrier febrero febbraio fevereiro februari févr fevr февраля февраль фев",
-    "mar march märz maerz mars marzo março maart mär марта март мар",
-    "apr april avril abril aprile апреля апрель апр",
-    "may mai mayo maggio maio mei мая май",
-    "jun june juni juin junio giugno junho июня июнь июн",
-    "jul july juli juillet julio luglio julho juil июля июль июл",
-    "aug august août aout agosto augustus августа август авг",
-    "sep sept september septembre septiembre settembre setembro сентября сентябрь сен",
-    "oct october oktober octobre octubre ottobre outubro okt октября октябрь окт",
-    "nov november novembre noviembre novembro ноября ноябрь ноя",
-    "dec december dezember décembre decembre diciembre dicembre dezembro déc dic декабря декабрь дек",
+    "jan january januar janvier enero gennaio janeiro januari jänner janv ene genn января январь янв "
+    "ianuarie stycznia ledna ocak",
+    "feb february februar février fevrier febrero febbraio fevereiro februari févr fevr февраля февраль фев "
+    "februarie lutego února şubat subat",
+    "mar march märz maerz mars marzo março maart mär марта март мар martie marca března mart maret",
+    "apr april avril abril aprile апреля апрель апр aprilie kwietnia dubna nisan",
+    "may mai mayo maggio maio mei мая май maja května may\u0131s mayis maj",
+    "jun june juni juin junio giugno junho июня июнь июн iunie czerwca června haziran",
+    "jul july juli juillet julio luglio julho juil июля июль июл iulie lipca července temmuz",
+    "aug august août aout agosto augustus августа август авг sierpnia srpna ağustos agustus augusti",
+    "sep sept september septembre septiembre settembre setembro сентября сентябрь сен septembrie września září eylül",
+    "oct october oktober octobre octubre ottobre outubro okt октября октябрь окт octombrie października října ekim",
+    "nov november novembre noviembre novembro ноября ноябрь ноя noiembrie listopada listopadu kas\u0131m",
+    "dec december dezember décembre decembre diciembre dicembre dezembro déc dic декабря декабрь дек "
+    "decembrie grudnia prosince aral\u0131k desember",
 )
 _MONTHS: Mapping[str, int] = MappingProxyType(
     {name: number for number, names in enumerate(_MONTH_NAMES, start=1) for name in names.split()}
@@ -191,6 +199,13 @@ def _first_date(text: str) -> When | None:
             parsed = _from_words(match, month_first)
             if parsed is not None:
                 found.append((match.start(), parsed))
+    cjk = _CJK.search(text)
+    if cjk:
+        year, month, day, hour, minute = cjk.groups()
+        clock = (int(hour), int(minute), 0, 0) if hour and int(hour) < 24 and int(minute) < 60 else None
+        parsed = _build(int(year), int(month), int(day), clock, None)
+        if parsed is not None:
+            found.append((cjk.start(), parsed))
     iso = _ISO.search(text)
     if iso:
         parsed = _from_iso(iso)
@@ -206,6 +221,16 @@ def _first_date(text: str) -> When | None:
     if not found:
         return None
     return min(found, key=lambda item: item[0])[1]
+
+
+def parse_short_date(value: str) -> dt.date | None:
+    """A "25.04.24" date (day, month, two-digit year, read as 20xx) in a short known date label."""
+    match = _SHORT_DMY.search(value[:200])
+    if not match:
+        return None
+    day, month, year = (int(part) for part in match.groups())
+    built = _build(2000 + year, month, day, None, None)
+    return built if isinstance(built, dt.date) and built <= dt.date.today() else None
 
 
 def url_date(url: str | None) -> dt.date | None:

@@ -10,18 +10,23 @@ import re
 from collections.abc import Iterable
 
 _PREFIX = re.compile(
-    r"^\s*(?:(?:written|posted|published|reported|story|text|words|photos?|report|compiled)\s+)?"
-    r"(?:by|von|par|por|di|door|af|av|from|author|autor|auteur|autore|text|texte|redaktion)\b\s*[:\-\u2013\u2014]?\s*",
+    r"^\s*(?:(?:written|posted|published|reported|story|text|words|photos?|report|compiled|erstellt|verfasst|"
+    r"geschrieben|gespeichert|alles|mehr|more|interview|beitrag|artikel|ein artikel|pressemitteilung|"
+    r"herausgeber|autoren|autorin|authors?)\s+)?"
+    r"(?:by|von|par|por|di|door|af|av|from|author|autor|auteur|autore|text|texte|interview|redaktion(?=\s*\S))"
+    r"\b\s*[:\-\u2013\u2014]?\s*",
     re.IGNORECASE,
 )
-_SPLIT = re.compile(r"\s*(?:,|;|&|\||/|·|•|\s+(?:and|und|et|y|e|en|og|och|i)\s+)\s*", re.IGNORECASE)
+_SPLIT = re.compile(
+    r"\s*(?:,|;|&|\||/|·|•|\s+[-\u2013\u2014]\s+|\s+(?:and|und|et|y|e|en|og|och|i)\s+)\s*", re.IGNORECASE
+)
 _ROLE_WORDS = re.compile(
-    r"\b(?:writer|reporter|correspondent|editor|editors|contributor|contributing|columnist|"
+    r"\b(?:writers?|reporters?|correspondents?|editor|editors|contributors?|contributing|columnists?|"
     r"senior|chief|published|updated|posted|modified|minutes?|min read|read|photographer|"
     r"redakteur|redakteurin|korrespondent|mitarbeiter|aktualisiert|veröffentlicht|stand|"
     r"more|about|follow|alle|all|posts|beiträge|articles|artikel|email|twitter|facebook|share|comments?|"
     r"view|profile|"
-    r"associate|news desk|producer|analyst|guest|team|bureau|special to|no author|unknown|\w*admin\w*)\b",
+    r"associate|news desk|producer|analyst|guest|bureau|special to|no author|unknown|\w*admin\w*)\b",
     re.IGNORECASE,
 )
 _NOISE = re.compile(r"https?://\S+|\S+@\S+\.\S+|@\w+|\(.*?\)|\[.*?\]", re.IGNORECASE)

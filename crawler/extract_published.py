@@ -9,7 +9,10 @@ published_at:
 2. Without structured data, a date printed on the page: one labelled as such ("Datum:",
    "Published on", "Veröffentlicht am", "Publié le", "Publicado el"...) > a date in date/byline
    markup (``class*=date``, ``time``, ``byline``...) > the day in the URL path > the first written
-   date just below the headline.
+   date just below the headline. Two-digit years ("25.04.24") are read only in date markup and
+   after a label.
+3. Last resort: a date after an "updated" label ("Stand:", "Aktualisiert", "Last edited"), which a
+   page showing no other date prints for its only version.
 
 The page's own UTC offset is kept. A structured timestamp written in UTC is turned into the page's
 local time when the page also gives the same instant as local wall-clock time (a naive timestamp, a
@@ -29,7 +32,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Iterator
 
-from crawler.extract_dates import When, parse_human_date, parse_machine_date, url_date
+from crawler.extract_dates import When, parse_human_date, parse_machine_date, parse_short_date, url_date
 from crawler.extract_page import Page, match_key
 
 PUBLISHED_META = (
@@ -79,10 +82,33 @@ _DATE_MARKUP = (
     "[class*=date i], [class*=time i], [class*=publish i], [class*=posted i], [class*=meta i], [id*=date i], "
     "[class*=datum i], [class*=byline i]"
 )
-_LABEL = re.compile(
-    r"(?i)(?<![\w-])(?:datum|date|published|posted|publication|veröffentlicht|erstellt|erschienen|"
-    r"publié|publiée|publicado|publicada|pubblicato|fecha)(?:\s+(?:on|am|le|el|il|em|at))?\s*:?\s*"
+_PUBLISHED_LABELS = (
+    "datum",
+    "date",
+    "published",
+    "posted",
+    "publication",
+    "veröffentlicht",
+    "erstellt",
+    "erschienen",
+    "publié",
+    "publicado",
+    "publicada",
+    "pubblicato",
+    "fecha",
 )
+_UPDATED_LABELS = (
+    "stand",
+    "aktualisiert",
+    "zuletzt geändert",
+    "updated",
+    "last edited",
+    "last modified",
+    "mis à jour",
+    "actualizado",
+    "aggiornato",
+)
+_LABEL_TAIL = re.compile(r"(?:e\b)?(?:\s+(?:on|am|le|el|il|em|at))?\s*:?\s*")
 _LABEL_REACH = 60
 _MAX_MARKUP_CHECK = 40
 _TEXT_DATE_SCAN = 3000
@@ -122,20 +148,53 @@ def _markup_date(page: Page) -> When | None:
     for node in page.tree.css(_DATE_MARKUP)[:_MAX_MARKUP_CHECK]:
         text = node.text(separator=" ")
         if len(text) <= 200:
-            parsed = parse_human_date(text)
+            parsed = parse_human_date(text) or parse_short_date(text)
             if parsed is not None:
                 return parsed
     return None
 
 
-def _labelled_date(page: Page) -> When | None:
-    """The first date written right after a "published"-type label in the visible text."""
+def _label_ends(text: str, labels: tuple[str, ...]) -> list[int]:
+    """Where the text after each label starts, in page order; labels are whole words, any case.
+
+    Plain substring search on the lower-cased text (no regex over the whole page: it is fast on
+    large pages); the short tail (" on", ":") is matched only where a label was found.
+    """
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a rare case mapping that changes lengths: keep offsets right
+        lowered = "".join(char.lower()[:1] for char in text)
+    ends: list[int] = []
+    for label in labels:
+        start = lowered.find(label)
+        while start >= 0:
+            before = lowered[start - 1] if start else " "
+            after = start + len(label)
+            if not (before.isalnum() or before in "-_"):
+                tail = _LABEL_TAIL.match(lowered, after)
+                if tail is not None and not lowered[tail.end() - 1 : tail.end()].isalpha():
+                    ends.append(tail.end())
+            start = lowered.find(label, after)
+    return sorted(ends)
+
+
+def _date_after_label(page: Page, labels: tuple[str, ...]) -> When | None:
     text = page.visible_text[:_LABEL_SCAN]
-    for match in _LABEL.finditer(text):
-        parsed = parse_human_date(text[match.end() : match.end() + _LABEL_REACH], limit=_LABEL_REACH)
-        if parsed is not None and _starts_soon(text, match.end()):
+    for end in _label_ends(text, labels):
+        window = text[end : end + _LABEL_REACH]
+        parsed = parse_human_date(window, limit=_LABEL_REACH) or parse_short_date(window[:12])
+        if parsed is not None and _starts_soon(text, end):
             return parsed
     return None
+
+
+def _labelled_date(page: Page) -> When | None:
+    """The first date written right after a "published"-type label in the visible text."""
+    return _date_after_label(page, _PUBLISHED_LABELS)
+
+
+def _updated_date(page: Page) -> When | None:
+    """Last resort: the date after an "updated" / "Stand" label (a page showing only that date)."""
+    return _date_after_label(page, _UPDATED_LABELS)
 
 
 def _starts_soon(text: str, start: int) -> bool:
@@ -218,7 +277,13 @@ def published(page: Page, headline: str | None = None) -> When | None:
     found = _structured(page)
     if found is not None:
         return _localise(found, page, headline)
-    return _labelled_date(page) or _markup_date(page) or url_date(page.url) or _text_date(page, headline)
+    return (
+        _labelled_date(page)
+        or _markup_date(page)
+        or url_date(page.url)
+        or _text_date(page, headline)
+        or _updated_date(page)
+    )
 
 
 def modified(page: Page) -> When | None:

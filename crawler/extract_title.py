@@ -15,7 +15,8 @@ A heading or title that only names the site (blog themes put the blog name in ``
 used. A site segment is a leading or trailing part, split on "|", "-", "::", "»", dashes
 and the like, that names the site (``og:site_name``, JSON-LD publisher / ``WebSite`` name,
 ``application-name``, or the page's host name) or that another metadata title leaves out
-("Headline | Section | Site" next to ``og:title`` "Headline").
+("Headline | Section | Site" next to ``og:title`` "Headline"); a middle segment naming the site
+drops the tagline after it too ("Headline | Site | Tagline"), and a dangling separator is removed.
 
 Site name: ``og:site_name`` > JSON-LD publisher / ``WebSite`` name > ``application-name`` /
 ``apple-mobile-web-app-title``.
@@ -28,6 +29,7 @@ import re
 from crawler.extract_page import Page, clean, match_key, node_text
 
 _SEPARATORS = re.compile(r"\s+(?:\||-|\u2013|\u2014|::|·|•|»|/|~)\s+|\s*[|ㅣ]\s*")
+_TRAILING_SEPARATOR = re.compile(r"\s+(?:\||-|\u2013|\u2014|::|·|•)\s*$")
 _MAX_HEADING = 300
 _MAX_SITE_WORDS = 6
 
@@ -51,14 +53,21 @@ def _names_site(segment: str, names: set[str]) -> bool:
         return False
     # a name inside the segment counts only when it is most of it ("Libération.fr"), not one word of a headline
     return any(
-        key == name or (len(name) >= 4 and name in key and len(name) >= 0.6 * len(key))
+        key == name
+        or (len(name) >= 4 and name in key and len(name) >= 0.6 * len(key))
         or (len(key) >= 4 and key in name)
         for name in names
     )
 
 
 def _strip_site(title: str, names: set[str]) -> str:
-    """Remove leading or trailing separator segments that name the site."""
+    """Remove leading or trailing separator segments that name the site (and a tagline after it)."""
+    title = _TRAILING_SEPARATOR.sub("", title)
+    parts = [part for part in _SEPARATORS.split(title) if part.strip()]
+    for index in range(1, len(parts) - 1):  # "Headline | Site | Tagline"
+        if _names_site(parts[index], names):
+            title = title[: title.find(parts[index - 1]) + len(parts[index - 1])].strip()
+            break
     for _ in range(2):
         parts = [part for part in _SEPARATORS.split(title) if part.strip()]
         if len(parts) < 2:

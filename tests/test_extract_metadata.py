@@ -181,3 +181,94 @@ def test_author_noise(raw: str) -> None:
 def test_description_prefers_open_graph() -> None:
     head = '<meta name="description" content="SEO text"><meta property="og:description" content="The standfirst.">'
     assert page(head)["description"] == "The standfirst."
+
+
+# ---------------------------------------------------------------- rules added in the second round
+
+
+def test_legacy_charset_declared_but_bytes_are_utf8() -> None:
+    from crawler.charset import decode_html
+
+    body = '<html><head><meta charset="gb2312"><title>人民网 新闻</title></head></html>'.encode()
+    assert "人民网 新闻" in decode_html(body, None)
+
+
+def test_header_charset_still_wins_over_utf8_looking_bytes() -> None:
+    from crawler.charset import decode_html
+
+    body = "<p>Caf\u00e9</p>".encode()
+    assert "Caf\u00c3\u00a9" in decode_html(body, "text/html; charset=windows-1252")
+
+
+def test_byline_hcard_inside_author_block() -> None:
+    body = '<h1>Story</h1><span class="author vcard"><a class="url fn n" href="/x">Support Team</a></span>'
+    assert page("", body)["authors"] == ("Support Team",)
+
+
+def test_byline_label_and_date_removed() -> None:
+    body = '<h1>Story</h1><div class="post-date-author">Veröffentlicht am 8. Februar 2022 von <a>PETA-Team</a></div>'
+    assert page("", body)["authors"] == ("PETA-Team",)
+
+
+def test_byline_in_comments_is_skipped() -> None:
+    body = '<h1>Story</h1><ol class="comment-list"><li><span class="comment-author"><b class="fn">Kim Roe</b></span>'
+    assert page("", body)["authors"] == ()
+
+
+def test_byline_lone_newsroom_name_kept_but_label_prefix_dropped() -> None:
+    assert page("", '<h1>Story</h1><span class="Post__author">Redaktion</span>')["authors"] == ("Redaktion",)
+    body = '<h1>Story</h1><span class="article-author">Redaktion: Eberhard Fuhr</span>'
+    assert page("", body)["authors"] == ("Eberhard Fuhr",)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Gespeichert von rasos am 24. Juli 2017 - 18:55", "rasos"),
+        ("Ein Artikel von Pamela Sladky | 27.01.2022 - 12:45", "Pamela Sladky"),
+        ("Datum: 19.11.2021 Autor: Fritz Imhof Quelle: Livenet", "Fritz Imhof"),
+        ("Posted by Konstantin @ 12:00 am", "Konstantin"),
+    ],
+)
+def test_byline_text(raw: str, expected: str) -> None:
+    from crawler.extract_byline import byline_text
+
+    assert byline_text(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("<h1>Story</h1><p>2019年04月21日 12時00分更新</p>", dt.datetime(2019, 4, 21, 12, 0)),
+        ("<h1>Story</h1><p>duminică, 20 septembrie 2020</p>", dt.date(2020, 9, 20)),
+        ('<h1>Story</h1><span class="date">Do 25.04.24 | 14:07 Uhr</span>', dt.date(2024, 4, 25)),
+        ("<h1>Story</h1><p>Datum: 31.10.23</p>", dt.date(2023, 10, 31)),
+        ("<h1>Story</h1><p>Text.</p><footer>Aktualisiert: 30.12.2016</footer>", dt.date(2016, 12, 30)),
+    ],
+)
+def test_cjk_other_month_names_short_years_and_updated_fallback(body: str, expected: dt.date) -> None:
+    assert page("", body, url=None)["published_at"] == expected
+
+
+def test_two_digit_year_not_read_in_free_text() -> None:
+    assert page("", "<h1>Story</h1><p>Version 4.10.21 is out.</p>", url=None)["published_at"] is None
+
+
+def test_updated_label_never_beats_a_publication_label() -> None:
+    body = "<h1>Story</h1><p>Updated: 5 May 2021</p><p>Published: 3 May 2021</p>"
+    assert page("", body, url=None)["published_at"] == dt.date(2021, 5, 3)
+
+
+def test_label_must_be_a_whole_word() -> None:
+    body = "<h1>Story</h1><p>Candidates 12.03.2020 list; updates 1 May 2020</p>"
+    assert page("", body, url=None)["published_at"] == dt.date(2020, 3, 12)  # the text date, not a label
+
+
+def test_title_site_segment_in_the_middle_drops_the_tagline() -> None:
+    head = '<meta property="og:site_name" content="Fish Weekly">'
+    head += "<title>Pike in winter | Fish Weekly | Your magazine</title>"
+    assert page(head, url=None)["title"] == "Pike in winter"
+
+
+def test_title_dangling_separator_removed() -> None:
+    assert page("<title>Horses at the games -</title>", url=None)["title"] == "Horses at the games"
