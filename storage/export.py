@@ -23,7 +23,7 @@ import frontmatter
 
 from storage.export_hugo import hugo_keys, write_site_files
 from storage.records import ArchivedArticle, ArchivedImage
-from storage.seedyaml import SeedYAMLHandler
+from storage.seedyaml import SeedYAMLHandler, dump_yaml
 from storage.store import Store
 
 _HANDLER = SeedYAMLHandler()
@@ -114,13 +114,38 @@ def archive_block(article: ArchivedArticle) -> dict[str, Any]:
     return block
 
 
+_BLOCK_KEY = re.compile(r"[^\s#\-\[{?&*!|>'\"%@`][^\n]*?:(?:\s|$)")
+
+
+def original_front_matter(seed_text: str) -> str | None:
+    """The seed's own front-matter text when more keys can simply follow it (a block mapping)."""
+    try:
+        front, _ = _HANDLER.split(seed_text)
+    except ValueError:
+        return None
+    lines = [line for line in front.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    if not lines or not _BLOCK_KEY.match(lines[0]) or any(line.startswith(("...", "---")) for line in lines):
+        return None
+    return front.rstrip() + "\n"
+
+
+def front_matter_text(article: ArchivedArticle, record: dict[str, Any], extra: dict[str, Any]) -> str:
+    """The YAML of ``record`` followed by ``extra``: the seed's own text for a whole seed record
+    (byte for byte, comments and quoting kept), a lossless dump otherwise."""
+    if article.item_path == "" and not extra.keys() & record.keys():
+        original = original_front_matter(article.seed_text)
+        if original is not None:
+            return original + dump_yaml(extra)
+    return dump_yaml({**record, **extra})
+
+
 def render_article(article: ArchivedArticle, *, site: str | None = None) -> tuple[str, str]:
     """The file name and the Markdown text of one article; ``site="hugo"`` adds the keys Hugo reads."""
     record = seed_item(article)
-    front = {**record, "archive": archive_block(article)}
+    extra: dict[str, Any] = {"archive": archive_block(article)}
     if site == "hugo":
         files = [f for image in article.images if (f := image_file_name(image))]
-        front |= hugo_keys(record, _seed_fields(article.seed_text), article, files)
+        extra |= hugo_keys(record, seed_item(article, ""), article, files)
     body_parts = []
     lead = next((f for image in article.images if (f := image_file_name(image))), None)
     if lead:
@@ -128,15 +153,18 @@ def render_article(article: ArchivedArticle, *, site: str | None = None) -> tupl
         body_parts.append(f"![{alt}]({lead})")
     text = article.metadata.get("text") or ""
     body_parts += [line.strip() for line in text.splitlines() if line.strip()]
-    post = frontmatter.Post("\n\n".join(body_parts), handler=_HANDLER, **front)
-    return article_file_name(article, record), frontmatter.dumps(post, handler=_HANDLER) + "\n"
+    front = front_matter_text(article, record, extra).strip()
+    return article_file_name(article, record), f"---\n{front}\n---\n\n" + "\n\n".join(body_parts) + "\n"
+
+
+_SAFE_NAME = re.compile(r"(?:images/)?[a-z0-9][a-z0-9.-]*")
 
 
 def _inside(folder: Path, name: str) -> Path:
-    path = (folder / name).resolve()
-    if folder.resolve() not in path.parents:
+    """``folder/name``, refusing any name that is not one of ours (so nothing can leave the folder)."""
+    if not _SAFE_NAME.fullmatch(name) or ".." in name:
         raise ValueError(f"export name {name!r} would leave {folder}")
-    return path
+    return folder / name
 
 
 def write_atomically(path: Path, data: bytes) -> None:

@@ -49,6 +49,8 @@ async def test_export_keeps_the_seed_record_and_adds_the_archive(
     assert record == seed and list(record) == list(seed)  # same keys, same order, same values
     text = main_file.read_text(encoding="utf-8")
     assert "publishedDateTime: 2021-04-29T20:46:00Z\n" in text  # the seed's own timestamp form
+    original = SEED_FILE.read_text(encoding="utf-8").split("---\n")[1]
+    assert text.startswith("---\n" + original.rstrip() + "\narchive:\n")  # its very text, quotes and all
     assert main_file.name.startswith("2021-04-29-what-cities-must-do")
     for item in seed["related"]:
         _, front = fronts[item["webUrl"]]
