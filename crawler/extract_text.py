@@ -38,6 +38,7 @@ from crawler.extract_text_rules import (
     link_density,
     size,
 )
+from crawler.extract_text_state import state_text
 
 _MIN_PARAGRAPH = 25
 _MAX_PARAGRAPHS = 3000
@@ -49,6 +50,7 @@ _MIN_TEXT = 250  # a first pass that yields less than this retries with the clas
 _LINKED_HEADINGS = "h2 a, h3 a, h4 a, a h2, a h3, a h4"
 _SENTENCE_END = re.compile(r"[.!?\u3002\uff01\uff1f\"\u201d\u00bb)]\s*$")
 _TAIL = 40
+_MIN_STATE = 500  # markup text shorter than this is checked against the scripts' JSON state
 
 
 @dataclass
@@ -272,4 +274,10 @@ def extract_text(tree: LexborHTMLParser, *, title: str | None = None, hint: str 
         if len(lines) < 2 or len(lines[-1]) >= _TAIL or _SENTENCE_END.search(lines[-1]):
             break
         lines.pop()  # a dangling "Related posts" / "Share" / "More on this" heading at the end
-    return _from_hint(hint, "\n".join(lines))
+    text = _from_hint(hint, "\n".join(lines))
+    markup = size(text)
+    if markup < _MIN_STATE:  # the markup failed: a client-rendered page keeps its text in scripts
+        state = state_text(tree, title)
+        if sum(size(line) for line in state) >= 2 * markup:
+            return "\n".join(state)
+    return text

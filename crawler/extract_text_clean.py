@@ -15,7 +15,9 @@ from crawler.extract_text_rules import (
     BLOCKS,
     BOILERPLATE_LINE,
     HARD_NOISE,
+    MARK,
     SPACE,
+    SPACE_BUT_MARK,
     class_weight,
     collapse_space,
     is_unlikely,
@@ -23,10 +25,12 @@ from crawler.extract_text_rules import (
     size,
 )
 
-_MARK = "\u2029"
+_MARK = MARK
 _MAX_NODES = 3000  # per pass: deeper/larger trees are left as they are (cost grows with depth x size)
 _CONTAINERS = "div, section, ul, ol, dl, table, figure, form, fieldset, header, p"
 _CUT_CHILDREN = "p, li, img, h1, h2, h3, h4, h5, h6, input, a"
+_CAPTIONS = "figcaption"
+_LONG_CAPTION = 200
 
 
 def strip_noise(tree: LexborHTMLParser) -> None:
@@ -104,6 +108,9 @@ def _is_boilerplate(node: LexborNode, text_len: int, root_len: int) -> bool:
 
 def prune(root: LexborNode) -> None:
     """Drop boilerplate containers inside the article root (related boxes, share bars, comments...)."""
+    for node in root.css(_CAPTIONS):
+        if size(node.text()) < _LONG_CAPTION:  # a photo credit/caption; a long one is gallery text
+            node.decompose()
     root_len = size(root.text())
     unlikely = [node for node in root.css("[class], [id]")[:_MAX_NODES] if is_unlikely(node)]
     doomed = [node for node in unlikely if size(node.text()) < 0.5 * root_len or root_len < 200]
@@ -131,8 +138,8 @@ def render_lines(root: LexborNode, title: str | None) -> list[str]:
         node.insert_before(" ")  # a table row is one line, its cells apart
     lines: list[str] = []
     skip = SPACE.sub(" ", title).strip().casefold() if title else None
-    for raw in root.text().split(_MARK):
-        line = collapse_space(raw)
+    for raw in collapse_space(root.text(), pattern=SPACE_BUT_MARK).split(_MARK):
+        line = raw.strip()
         if len(line) < 2 or BOILERPLATE_LINE.match(line):
             continue
         if skip and line.casefold() == skip:

@@ -11,11 +11,14 @@ import re
 
 from selectolax.lexbor import LexborNode
 
-# Subtrees that never hold article text: removed before anything is measured.
+# Subtrees that never hold article text: removed before anything is measured. An aside holding the h1
+# is broken markup (an unclosed <aside> swallowed the article); hidden "S:..." boxes are React streaming
+# boundaries whose content a script moves into place.
 HARD_NOISE = (
     "script, style, noscript, template, svg, iframe, object, embed, canvas, dialog, button, select, "
-    "textarea, input, nav, aside, menu, [hidden], [aria-hidden=true], [role=navigation], "
-    "[role=complementary], [role=contentinfo], [role=banner], [role=dialog], [role=alert], [role=search], "
+    "textarea, input, nav, aside:not(:has(h1)), menu, [hidden]:not([id^='S:']), [aria-hidden=true], "
+    "[role=navigation], [role=complementary]:not(:has(h1)), [role=contentinfo], [role=banner], [role=dialog], "
+    "[role=alert], [role=search], "
     "[style*='display:none'], [style*='display: none']"
 )
 # class/id words of boilerplate containers (Readability's list plus common news-site furniture).
@@ -74,11 +77,17 @@ BOILERPLATE_LINE = re.compile(
     r"^(?:advertisement|advertising|anzeige|werbung|publicité|publicidad|pubblicità|reklame|share|"
     r"share this(?: article)?|tweet|email|print|read more|weiterlesen|mehr zum thema|related|"
     r"related articles?|loading\.*|skip to (?:main )?content|photo|image|video|ad|sponsored|"
-    r"continue reading|click here|subscribe|sign up|follow us)\W*$",
+    r"continue reading|click here|subscribe|sign up|follow us|related coverage|more on this(?: topic)?|"
+    r"über den autor|about the author|schon gelesen|weitere themen|weitere informationen|gefällt mir|"
+    r"bewerten|rate this(?: article)?|print recipe|rezept drucken|(?:\(?noch )?keine bewertungen\)?|"
+    r"you may also like|das könnte sie auch interessieren|auch interessant|lesen sie auch|"
+    r"read also|see also|leave a (?:comment|reply)|kommentar(?:e|) schreiben|ähnliche beiträge)\W*$",
     re.IGNORECASE,
 )
 COMMAS = re.compile(r"[,\uff0c\u3001\u060c]")  # Latin, fullwidth, ideographic, Arabic
 SPACE = re.compile(r"\s+")
+MARK = "\u2029"  # block separator inserted by the renderer (a Unicode paragraph separator)
+SPACE_BUT_MARK = re.compile(r"[^\S\u2029]+")
 
 
 def class_id(node: LexborNode) -> str:
@@ -119,16 +128,16 @@ def link_density(node: LexborNode, text_len: int) -> float:
     return min(1.0, linked / text_len)
 
 
-def collapse_space(text: str, slice_len: int = 1 << 16) -> str:
+def collapse_space(text: str, slice_len: int = 1 << 16, pattern: re.Pattern[str] = SPACE) -> str:
     """``SPACE.sub(" ", text).strip()`` in slices: one ``sub`` over a long text keeps a str object per
     word until it joins them (a 10 MB line of words peaked at ~40x its size); slices cap that overhead."""
     if len(text) <= slice_len:
-        return SPACE.sub(" ", text).strip()
+        return pattern.sub(" ", text).strip()
     parts, start = [], 0
     while start < len(text):
         end = min(start + slice_len, len(text))
         while end < len(text) and text[end].isspace():  # never cut a run of spaces in two
             end += 1
-        parts.append(SPACE.sub(" ", text[start:end]))
+        parts.append(pattern.sub(" ", text[start:end]))
         start = end
     return "".join(parts).strip()

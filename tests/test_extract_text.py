@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 import tracemalloc
 
@@ -82,17 +83,69 @@ def test_share_and_newsletter_furniture_removed() -> None:
     assert text.splitlines() == [P1, P2, P3]
 
 
-def test_caption_of_article_image_kept_unrelated_promo_caption_dropped() -> None:
+def test_short_captions_dropped_long_gallery_captions_kept() -> None:
     figure = (
-        "<figure><img src='a.jpg'><figcaption>The town hall, where the council met on Tuesday.</figcaption></figure>"
+        "<figure><img src='a.jpg'><figcaption>The town hall, where the council met. Photo: J. Doe</figcaption></figure>"
     )
+    gallery = f"<figure><img src='c.jpg'><figcaption>{P1} {P2} {P3}</figcaption></figure>"
     promo = (
         '<div class="promo"><figure><img src="b.jpg"><figcaption>Win a trip to Paris today</figcaption></figure>'
         '<a href="/win">Enter now</a></div>'
     )
-    text = _text(_article(f"<p>{P1}</p>{figure}<p>{P2}</p>{promo}<p>{P3}</p>"))
-    assert "The town hall, where the council met on Tuesday." in text.splitlines()
+    text = _text(_article(f"<p>{P1}</p>{figure}<p>{P2}</p>{promo}<p>{P3}</p>{gallery}"))
+    assert "The town hall" not in text
     assert "Win a trip" not in text
+    assert f"{P1} {P2} {P3}" in text.splitlines()
+
+
+def test_boilerplate_lines_dropped() -> None:
+    text = _text(_article(f"<p>{P1}</p><h3>Related coverage</h3><p>{P2}</p><h4>Über den Autor</h4><p>{P3}</p>"))
+    assert text.splitlines() == [P1, P2, P3]
+
+
+def test_aside_holding_the_headline_is_not_noise() -> None:
+    # Broken markup: an unclosed <aside> swallows the article; the aside with the page's h1 stays.
+    tools = "<aside class='tools'><a href='/print'>Print</a></aside>"
+    body = f"{tools}<aside><h1>Budget approved</h1><p>{P1}</p><p>{P2}</p></aside>"
+    text = _text(f"<main>{body}</main>")
+    assert P1 in text and P2 in text
+    assert "Print" not in text
+
+
+def test_react_suspense_boundary_content_is_read() -> None:
+    # Streaming server rendering parks the resolved article in <div hidden id="S:0"> until a script moves it.
+    text = _text(f'<div>Loading...</div><div hidden id="S:0">{_article(f"<p>{P1}</p><p>{P2}</p>")}</div>')
+    assert text.splitlines() == [P1, P2]
+    assert "Hidden junk" not in _text(f"{_article(f'<p>{P1}</p>')}<div hidden>Hidden junk</div>")
+
+
+def _state_page(payload: str, markup: str = "") -> str:
+    return (
+        f"<html><head><title>Budget</title></head><body><div id='root'>{markup}</div>"
+        f'<script id="__NEXT_DATA__" type="application/json">{payload}</script></body></html>'
+    )
+
+
+def test_json_state_used_when_markup_is_empty() -> None:
+    body = f"<p>{P1}</p><p>{P2}</p><h2>Next steps</h2><p>{P3}</p><p>{P2} {P1}</p><p>{P3} {P1}</p>"
+    article = json.dumps({"props": {"story": {"teaser": P1 * 5, "body": body}}})
+    text = extract_text(LexborHTMLParser(_state_page(article)), title="Council approves the budget")
+    assert text.splitlines() == [P1, P2, "Next steps", P3, f"{P2} {P1}", f"{P3} {P1}"]
+
+
+def test_json_state_ignored_when_off_topic_or_markup_is_fine() -> None:
+    notice = " ".join(["We and our partners store cookies and process personal data on your device."] * 8)
+    payload = json.dumps({"consent": notice})
+    assert extract_text(LexborHTMLParser(_state_page(payload)), title="Council approves the budget") == ""
+    article = json.dumps({"body": f"<p>{P3}</p>" * 6})
+    page = _state_page(article, _article(f"<p>{P1}</p><p>{P2}</p><p>{P3}</p><p>{P1}</p><p>{P2}</p><p>{P3}</p>"))
+    assert extract_text(LexborHTMLParser(page), title="Council approves the budget").splitlines()[:2] == [P1, P2]
+
+
+def test_json_state_skips_code_strings() -> None:
+    code = "function(a){return a.map(function(b){return b+1})};" * 20
+    payload = json.dumps({"bundle": code, "title": "Council approves the budget"})
+    assert extract_text(LexborHTMLParser(_state_page(payload)), title="Council approves the budget") == ""
 
 
 def test_tables_and_lists_one_row_or_item_per_line() -> None:
