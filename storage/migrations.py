@@ -11,6 +11,7 @@ from importlib import resources
 
 from storage.errors import StoreError
 
+PAGE_SIZE = 16384
 APPLICATION_ID = 0x4E565354  # "NVST": marks a newsvault archive in the SQLite header
 
 
@@ -38,6 +39,8 @@ def check_and_migrate(conn: sqlite3.Connection, path: str) -> int:
             f"{path} has schema version {version}, newer than this newsvault understands "
             f"({LATEST_VERSION}); upgrade newsvault. The archive was left untouched"
         )
+    if tables == 0:
+        conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")  # before the first table: blobs span fewer pages
     for target, name in MIGRATIONS:
         if target <= version:
             continue
