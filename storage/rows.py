@@ -124,17 +124,13 @@ _LINK = (
 )
 
 
-def _json_exact(value: Any) -> bool:
-    if isinstance(value, dict):
-        return all(isinstance(k, str) and _json_exact(v) for k, v in value.items())
-    if isinstance(value, list):
-        return all(_json_exact(v) for v in value)
-    return value is None or isinstance(value, str | int | float | bool)
-
-
 def fields_json(fields: Any) -> str | None:
     """The seed's parsed fields as JSON when JSON holds them exactly (string keys, plain values)."""
-    return json.dumps(fields, ensure_ascii=False) if _json_exact(fields) else None
+    try:
+        text = json.dumps(fields, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return None
+    return text if json.loads(text) == fields else None  # int keys or NaN would not come back equal
 
 
 def new_url(url: str, kind: str, host_key: Callable[[str], str], now: str) -> Write:
