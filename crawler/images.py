@@ -15,6 +15,7 @@ from typing import NamedTuple
 from PIL import Image
 
 from crawler.models import ImageClaim, ImageInfo
+from storage.records import claim_holds
 
 SNIFF_LIMIT = 64 * 1024
 """How far into a text body to look for an SVG root element or HTML markup."""
@@ -86,10 +87,7 @@ def check_claim(info: ImageInfo, claim: ImageClaim) -> bool | None:
     ``None`` when the seed claims no dimension or a claimed dimension is unknown in ``info``;
     otherwise ``True`` exactly when every claimed dimension equals the real one.
     """
-    pairs = [(c, r) for c, r in ((claim.width, info.width), (claim.height, info.height)) if c is not None]
-    if not pairs or any(real is None for _, real in pairs):
-        return None
-    return all(claimed == real for claimed, real in pairs)
+    return claim_holds(claim.width, claim.height, info.width, info.height)
 
 
 def sniff_kind(data: bytes) -> Kind | None:

@@ -22,7 +22,7 @@ from typing import Any
 import frontmatter
 
 from storage.export_hugo import hugo_keys, write_site_files
-from storage.records import ArchivedArticle, ArchivedImage
+from storage.records import ArchivedArticle, ArchivedImage, claim_holds
 from storage.seedyaml import SeedYAMLHandler, dump_yaml
 from storage.store import Store
 
@@ -95,10 +95,7 @@ def _image_block(image: ArchivedImage) -> dict[str, Any]:
         block["gone_at"] = image.gone_at
     if image.claimed_width is not None or image.claimed_height is not None:
         block["claimed"] = {"width": image.claimed_width, "height": image.claimed_height}
-        block["claim_holds"] = (
-            None if image.width is None
-            else image.claimed_width == image.width and image.claimed_height == image.height
-        )
+        block["claim_holds"] = claim_holds(image.claimed_width, image.claimed_height, image.width, image.height)
     return block
 
 

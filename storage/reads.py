@@ -10,7 +10,15 @@ import aiosqlite
 
 from storage.base import StoreBase
 from storage.export_select import ExportSelection, article_clause, seed_clause
-from storage.records import ArchivedArticle, ArchivedImage, HttpResponseHead, JobState, SeedRejection, record
+from storage.records import (
+    ArchivedArticle,
+    ArchivedImage,
+    HttpResponseHead,
+    JobState,
+    SeedRejection,
+    claim_holds,
+    record,
+)
 
 
 @record
@@ -49,14 +57,17 @@ class ArchiveReads(StoreBase):
 
     async def image_claims(self) -> dict[str, int]:
         """How many seed claims of image dimensions held, did not, or cannot be checked yet."""
-        row = await self._fetchone(
-            "SELECT sum(i.width = s.claimed_width AND i.height = s.claimed_height), "
-            "sum(NOT (i.width = s.claimed_width AND i.height = s.claimed_height)), count(*) "
-            "FROM seed_images s LEFT JOIN images i ON i.url_id = s.url_id "
+        counts = {"held": 0, "not_held": 0, "unchecked": 0}
+        async with self._conn.execute(
+            "SELECT s.claimed_width, s.claimed_height, i.width, i.height FROM seed_images s "
+            "LEFT JOIN images i ON i.url_id = s.url_id "
             "WHERE s.claimed_width IS NOT NULL OR s.claimed_height IS NOT NULL"
-        )
-        held, broken, total = (int(v or 0) for v in row)
-        return {"held": held, "not_held": broken, "unchecked": total - held - broken}
+        ) as cursor:
+            while rows := await cursor.fetchmany(2000):
+                for row in rows:
+                    holds = claim_holds(*row)
+                    counts["unchecked" if holds is None else "held" if holds else "not_held"] += 1
+        return counts
 
     async def failures(self, limit: int = 50) -> list[tuple[str, str]]:
         rows = await self._fetchall(
@@ -70,9 +81,6 @@ class ArchiveReads(StoreBase):
             "SELECT path, reason, sha256 FROM seed_rejections ORDER BY path LIMIT ?", (limit,)
         )
         return [SeedRejection(path=r[0], reason=r[1], sha256=r[2] or None) for r in rows]
-
-    async def fetch_count(self) -> int:
-        return int((await self._fetchone("SELECT count(*) FROM fetches"))[0])
 
     @property
     def connection(self) -> aiosqlite.Connection:

@@ -165,6 +165,20 @@ class ImageInfo:
     error: str | None = None
 
 
+def claim_holds(
+    claimed_width: int | None, claimed_height: int | None, width: int | None, height: int | None
+) -> bool | None:
+    """Whether a seed's claimed image dimensions hold: the one rule for crawl, status and export.
+
+    ``None`` when the seed claims no dimension or a claimed one is unknown; otherwise ``True``
+    exactly when every claimed dimension equals the real one.
+    """
+    pairs = [(c, r) for c, r in ((claimed_width, width), (claimed_height, height)) if c is not None]
+    if not pairs or any(real is None for _, real in pairs):
+        return None
+    return all(claimed == real for claimed, real in pairs)
+
+
 @record
 class ArchivedImage:
     """An image of an archived article: the seed's claim beside what the archive holds."""
