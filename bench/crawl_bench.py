@@ -62,7 +62,7 @@ def ensure_workload(n: int) -> dict[str, object]:
             return current
     print(f"building the workload for N={n} in {DATA}", flush=True)
     run([str(PEER_VENV / "bin" / "python"), str(SHARED / "make_workload.py"), "--n", str(n), "--seed", "1",
-         "--out", str(DATA), "--www-store", "/dev/shm/bench-www"], stdout=subprocess.DEVNULL)
+         "--out", str(DATA), "--www-store", f"/dev/shm/{DATA.name}-www"], stdout=subprocess.DEVNULL)
     return json.loads(manifest.read_text())
 
 
