@@ -10,11 +10,11 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hashlib
-import itertools
 import logging
 import signal
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from crawler.errors import SeedError
@@ -36,37 +36,61 @@ async def open_store(settings: Settings) -> Store:
     return await Store.open(settings.store_path, host_key=host_key)
 
 
-SEED_BATCH = 200
+SEED_BATCH, SEED_BATCH_BYTES, REPORTED_REJECTIONS = 200, 8_000_000, 50
 
 
-async def load_seeds(store: Store, inputs: Sequence[str], settings: Settings) -> tuple[int, list[SeedRejection]]:
+@dataclass(slots=True)
+class SeedLoad:
+    """What loading the seeds found: counts, and the first rejections for the summary (memory stays flat)."""
+
+    accepted: int = 0
+    rejected: int = 0
+    shown: list[SeedRejection] = field(default_factory=list)
+
+    async def reject(self, store: Store, rejection: SeedRejection) -> None:
+        self.rejected += 1
+        if len(self.shown) < REPORTED_REJECTIONS:
+            self.shown.append(rejection)
+        await store.record_rejection(rejection)
+        log.warning("rejected seed %s: %s", rejection.path, rejection.reason)
+
+
+def _batches(files: Iterable[Path]) -> Iterator[list[tuple[Path, bytes | SeedRejection]]]:
+    """Seed files read in batches of at most SEED_BATCH files and about SEED_BATCH_BYTES bytes."""
+    batch: list[tuple[Path, bytes | SeedRejection]] = []
+    size = 0
+    for path in files:
+        data = read_seed_bytes(path)
+        batch.append((path, data))
+        size += len(data) if isinstance(data, bytes) else 0
+        if len(batch) >= SEED_BATCH or size >= SEED_BATCH_BYTES:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+async def load_seeds(store: Store, inputs: Sequence[str], settings: Settings) -> SeedLoad:
     """Store every seed file's record, a batch at a time (a content seen before is not parsed again)."""
-    accepted, rejections = 0, []
-    files = iter(find_seed_files(inputs, settings.seed_patterns))
-    while batch := list(itertools.islice(files, SEED_BATCH)):
-        contents: list[tuple[Path, bytes, str]] = []
-        for path in batch:
-            data = read_seed_bytes(path)
+    load = SeedLoad()
+    for batch in _batches(find_seed_files(inputs, settings.seed_patterns)):
+        contents = [(path, data, hashlib.sha256(data).hexdigest()) for path, data in batch if isinstance(data, bytes)]
+        for _, data in batch:
             if isinstance(data, SeedRejection):
-                rejections.append(data)
-            else:
-                contents.append((path, data, hashlib.sha256(data).hexdigest()))
+                await load.reject(store, data)
         known = await store.known_seeds({digest for _, _, digest in contents})
         seeds: dict[str, SeedRecord] = {}
         for path, data, digest in contents:
             if digest in known or digest in seeds:
-                accepted += 1
+                load.accepted += 1
                 continue
             try:
                 seeds[digest] = parse_seed(data, path=str(path), sha256=digest)
-                accepted += 1
+                load.accepted += 1
             except SeedError as exc:
-                rejections.append(SeedRejection(path=str(path), reason=str(exc), sha256=digest))
+                await load.reject(store, SeedRejection(path=str(path), reason=str(exc), sha256=digest))
         await store.add_seeds(list(seeds.values()), fetch_alternates=settings.fetch_alternates)
-    for rejection in rejections:
-        await store.record_rejection(rejection)
-        log.warning("rejected seed %s: %s", rejection.path, rejection.reason)
-    return accepted, rejections
+    return load
 
 
 async def _drain(running: dict[asyncio.Task[None], Job], store: Store) -> None:
@@ -135,7 +159,7 @@ async def run_crawl(
     stop = stop or asyncio.Event()
     store = await open_store(settings)
     try:
-        accepted, rejections = await load_seeds(store, inputs, settings)
+        seeds = await load_seeds(store, inputs, settings)
         await store.reclaim_claims()
         if retry_failed:
             await store.retry_failed()
@@ -149,19 +173,19 @@ async def run_crawl(
                 interrupted = await _drive(store, frontier, processor, settings, stop, progress)
             finally:
                 progress.close()
-        return await _report(store, accepted, rejections, interrupted, fetcher.requests, started)
+        return await _report(store, seeds, interrupted, fetcher.requests, started)
     finally:
         await store.close()
 
 
 async def _report(
-    store: Store, accepted: int, rejections: list[SeedRejection], interrupted: bool, requests: int, started: float
+    store: Store, seeds: SeedLoad, interrupted: bool, requests: int, started: float
 ) -> CrawlReport:
     counts = await store.counts()
     pages, images = counts["pages"], counts["images"]
     return CrawlReport(
-        seeds_accepted=accepted,
-        seeds_rejected=len(rejections),
+        seeds_accepted=seeds.accepted,
+        seeds_rejected=seeds.rejected,
         pages_done=pages["done"],
         pages_failed=pages["failed"],
         images_done=images["done"],
@@ -171,6 +195,6 @@ async def _report(
         requests=requests,
         interrupted=interrupted,
         elapsed_s=time.monotonic() - started,
-        rejections=tuple(rejections[:50]),
+        rejections=tuple(seeds.shown),
         failures=tuple(await store.failures(50)),
     )
