@@ -7,8 +7,10 @@ the seed is ever lost. Paths, folders (searched recursively) and globs are expan
 
 from __future__ import annotations
 
+import fnmatch
 import glob
 import hashlib
+import os
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -24,28 +26,56 @@ MAX_SEED_BYTES = 5_000_000
 _HANDLER = SeedYAMLHandler()
 
 
+def _walk(folder: Path, patterns: tuple[str, ...]) -> Iterator[Path]:
+    """Matching files below ``folder`` in a stable order, one directory listing in memory at a time."""
+    for root, dirs, files in os.walk(folder):
+        dirs.sort()
+        for name in sorted(files):
+            if any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns):
+                yield Path(root, name)
+
+
+class _Finder:
+    """Remembers only the named files and walked folders (to skip overlaps), never every file found."""
+
+    def __init__(self, patterns: tuple[str, ...]) -> None:
+        self.patterns = patterns
+        self.named: set[Path] = set()
+        self.walked: list[Path] = []
+
+    def _seen(self, path: Path, walking: Path | None) -> bool:
+        others = [root for root in self.walked if root != walking]
+        if not self.named and not others:
+            return False  # the common case, one folder: no path needs resolving
+        resolved = path.resolve()
+        return resolved in self.named or any(resolved.is_relative_to(root) for root in others)
+
+    def file(self, path: Path) -> Iterator[Path]:
+        if not self._seen(path, None):
+            self.named.add(path.resolve())
+            yield path
+
+    def folder(self, root: Path) -> Iterator[Path]:
+        resolved = root.resolve()
+        self.walked.append(resolved)
+        yield from (path for path in _walk(root, self.patterns) if not self._seen(path, resolved))
+
+
 def find_seed_files(inputs: Iterable[str], patterns: Iterable[str]) -> Iterator[Path]:
-    """Every seed file named by ``inputs`` (files, folders, globs), each once, in a stable order."""
-    patterns = tuple(patterns)
-    seen: set[Path] = set()
+    """Every seed file named by ``inputs`` (files, folders, globs), each once, in a stable order, streamed."""
+    finder = _Finder(tuple(patterns))
     for item in inputs:
         path = Path(item)
         if path.is_dir():
-            candidates: Iterable[Path] = sorted(
-                {p for pattern in patterns for p in path.rglob(pattern) if p.is_file()}
-            )
+            yield from finder.folder(path)
         elif path.exists():
-            candidates = [path]
+            yield from finder.file(path)
         else:
             matches = sorted(glob.glob(item, recursive=True))
             if not matches:
                 raise SeedError(f"{item}: no such file, folder or matching glob")
-            candidates = [Path(m) for m in matches if Path(m).is_file()]
-        for candidate in candidates:
-            key = candidate.resolve()
-            if key not in seen:
-                seen.add(key)
-                yield candidate
+            for match in map(Path, matches):
+                yield from finder.folder(match) if match.is_dir() else finder.file(match) if match.is_file() else ()
 
 
 def read_seed_bytes(path: Path) -> bytes | SeedRejection:
