@@ -8,12 +8,15 @@ until the frontier is empty or a stop is asked for. A stop finishes in-flight wo
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import hashlib
+import itertools
 import logging
+import os
 import signal
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +29,7 @@ from crawler.seeds import find_seed_files, parse_seed, read_seed_bytes
 from crawler.settings import Settings
 from crawler.urls import host_key
 from crawler.workers import JobProcessor
+from storage.records import SeedFile
 from storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -36,7 +40,7 @@ async def open_store(settings: Settings) -> Store:
     return await Store.open(settings.store_path, host_key=host_key)
 
 
-SEED_BATCH, SEED_BATCH_BYTES, REPORTED_REJECTIONS = 200, 8_000_000, 50
+SEED_BATCH, REPORTED_REJECTIONS = 100, 50  # a batch holds at most 100 files of at most MAX_SEED_BYTES
 
 
 @dataclass(slots=True)
@@ -55,41 +59,51 @@ class SeedLoad:
         log.warning("rejected seed %s: %s", rejection.path, rejection.reason)
 
 
-def _batches(files: Iterable[Path]) -> Iterator[list[tuple[Path, bytes | SeedRejection]]]:
-    """Seed files read in batches of at most SEED_BATCH files and about SEED_BATCH_BYTES bytes."""
-    batch: list[tuple[Path, bytes | SeedRejection]] = []
-    size = 0
-    for path in files:
+def _stat(path: Path) -> SeedFile | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None  # reading it will say why
+    return SeedFile(path=os.path.abspath(path), size=st.st_size, mtime_ns=st.st_mtime_ns)  # noqa: PTH100 - no syscalls
+
+
+async def _load_batch(store: Store, paths: list[Path], settings: Settings, load: SeedLoad) -> None:
+    """One batch: skip files stored before unchanged, then read, hash, parse and store the others."""
+    stats = {path: _stat(path) for path in paths}
+    unchanged = await store.unchanged_seed_files([s for s in stats.values() if s is not None])
+    seeds: dict[str, SeedRecord] = {}
+    files: list[SeedFile] = []
+    contents: list[tuple[Path, bytes, str]] = []
+    for path, stat in stats.items():
+        if stat is not None and stat.path in unchanged:
+            load.accepted += 1
+            continue
         data = read_seed_bytes(path)
-        batch.append((path, data))
-        size += len(data) if isinstance(data, bytes) else 0
-        if len(batch) >= SEED_BATCH or size >= SEED_BATCH_BYTES:
-            yield batch
-            batch, size = [], 0
-    if batch:
-        yield batch
+        if isinstance(data, SeedRejection):
+            await load.reject(store, data)
+        else:
+            contents.append((path, data, hashlib.sha256(data).hexdigest()))
+    known = await store.known_seeds({digest for _, _, digest in contents})
+    for path, data, digest in contents:
+        if digest not in known and digest not in seeds:
+            try:
+                seeds[digest] = parse_seed(data, path=str(path), sha256=digest)
+            except SeedError as exc:
+                await load.reject(store, SeedRejection(path=str(path), reason=str(exc), sha256=digest))
+                continue
+        load.accepted += 1
+        if (stat := stats[path]) is not None:
+            files.append(dataclasses.replace(stat, sha256=digest))
+    await store.add_seeds(list(seeds.values()), files=files, fetch_alternates=settings.fetch_alternates)
 
 
 async def load_seeds(store: Store, inputs: Sequence[str], settings: Settings) -> SeedLoad:
-    """Store every seed file's record, a batch at a time (a content seen before is not parsed again)."""
+    """Store every seed file's record, a batch at a time. An unchanged file stored before is not even read,
+    and a content seen before is not parsed again."""
     load = SeedLoad()
-    for batch in _batches(find_seed_files(inputs, settings.seed_patterns)):
-        contents = [(path, data, hashlib.sha256(data).hexdigest()) for path, data in batch if isinstance(data, bytes)]
-        for _, data in batch:
-            if isinstance(data, SeedRejection):
-                await load.reject(store, data)
-        known = await store.known_seeds({digest for _, _, digest in contents})
-        seeds: dict[str, SeedRecord] = {}
-        for path, data, digest in contents:
-            if digest in known or digest in seeds:
-                load.accepted += 1
-                continue
-            try:
-                seeds[digest] = parse_seed(data, path=str(path), sha256=digest)
-                load.accepted += 1
-            except SeedError as exc:
-                await load.reject(store, SeedRejection(path=str(path), reason=str(exc), sha256=digest))
-        await store.add_seeds(list(seeds.values()), fetch_alternates=settings.fetch_alternates)
+    files = iter(find_seed_files(inputs, settings.seed_patterns))
+    while batch := list(itertools.islice(files, SEED_BATCH)):
+        await _load_batch(store, batch, settings, load)
     return load
 
 

@@ -78,6 +78,16 @@ class SeedRecord:
 
 
 @record
+class SeedFile:
+    """A seed file as found on disk: its absolute path, size and modification time (and content hash)."""
+
+    path: str
+    size: int
+    mtime_ns: int
+    sha256: str = ""
+
+
+@record
 class SeedRejection:
     path: str
     reason: str

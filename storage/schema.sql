@@ -11,6 +11,14 @@ CREATE TABLE seeds (
     added_at    TEXT NOT NULL
 );
 
+-- Seed files already stored, by path, size and modification time: a resumed crawl need not read them again.
+CREATE TABLE seed_files (
+    path        TEXT PRIMARY KEY,      -- absolute path
+    size        INTEGER NOT NULL,
+    mtime_ns    INTEGER NOT NULL,
+    sha256      TEXT NOT NULL REFERENCES seeds (sha256)
+);
+
 -- Seed files that could not be accepted, and why (one row per path and content).
 CREATE TABLE seed_rejections (
     path        TEXT NOT NULL,

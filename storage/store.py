@@ -24,6 +24,7 @@ from storage.records import (
     JobState,
     PageMetadata,
     RobotsRecord,
+    SeedFile,
     SeedRecord,
     SeedRejection,
 )
@@ -34,13 +35,26 @@ from storage.writer import LINK, OTHER, PAGE, URL, URL_STATE, Write
 class Store(ArchiveReads, ImageChecks, StoreBase):
     """The archive's domain actions: seeds, the frontier, fetch records, pages and images."""
 
-    async def add_seeds(self, seeds: Sequence[SeedRecord], *, fetch_alternates: bool = False) -> None:
-        """Store seeds and enqueue their URLs, all in one transaction (seeds already stored are skipped)."""
+    async def add_seeds(
+        self, seeds: Sequence[SeedRecord], *, files: Sequence[SeedFile] = (), fetch_alternates: bool = False
+    ) -> None:
+        """Store seeds and enqueue their URLs, and remember the files they came from, in one transaction."""
         writes: list[Write] = []
         for seed in seeds:
             writes += rows.seed(seed, self._host_key, fetch_alternates=fetch_alternates)
+        writes += [Write(OTHER, "INSERT OR REPLACE INTO seed_files (path, size, mtime_ns, sha256) VALUES (?, ?, ?, ?)",
+                         (f.path, f.size, f.mtime_ns, f.sha256)) for f in files]
         if writes:
             await self.write(writes)
+
+    async def unchanged_seed_files(self, files: Sequence[SeedFile]) -> set[str]:
+        """Paths whose size and modification time are those of a file already stored."""
+        if not files:
+            return set()
+        marks = ",".join("?" * len(files))
+        stored = {row[0]: (row[1], row[2]) for row in await self._fetchall(
+            f"SELECT path, size, mtime_ns FROM seed_files WHERE path IN ({marks})", tuple(f.path for f in files))}
+        return {f.path for f in files if stored.get(f.path) == (f.size, f.mtime_ns)}
 
     async def known_seeds(self, sha256s: Collection[str]) -> set[str]:
         """Which of these seed contents the archive already holds."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
@@ -127,3 +128,24 @@ async def test_lead_images_and_alternates_follow_their_settings(
     with sqlite3.connect(plain.store_path) as db:  # recorded as alternates of the story all the same
         assert {r[0] for r in db.execute("SELECT url FROM alternates")} == alternates
     assert lead | alternates <= _urls(both.store_path, "done")
+
+
+async def test_resume_skips_unchanged_seed_files_and_reads_changed_ones(tmp_path: Path) -> None:
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    one, two = seeds / "one.md", seeds / "two.md"
+    one.write_text('---\noriginalUrl: "http://s.example/1"\n---\n', encoding="utf-8")
+    two.write_text('---\noriginalUrl: "http://s.example/2"\n---\n', encoding="utf-8")
+    site = Site().page("s.example", "/1", "<p>1</p>").page("s.example", "/2", "<p>2</p>")
+    site.page("s.example", "/3", "<p>3</p>")
+    async with serve(site) as server:
+        settings = crawl_settings(tmp_path, server, None)
+        await run_crawl(settings, [str(seeds)])
+        # same size and time, other bytes: only a file that is read again could notice
+        stat = one.stat()
+        one.write_bytes(b"\x00" * stat.st_size)
+        os.utime(one, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+        two.write_text('---\noriginalUrl: "http://s.example/3"\n---\n', encoding="utf-8")  # changed
+        report = await run_crawl(settings, [str(seeds)])
+    assert report.seeds_rejected == 0 and report.seeds_accepted == 2
+    assert "http://s.example/3" in _urls(settings.store_path, "done")
