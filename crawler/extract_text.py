@@ -11,9 +11,15 @@
      whose class/id names boilerplate are ignored on the first pass, counted on a retry when the first
      pass finds almost nothing (so a page that calls its wrapper "sticky-header" still works).
      Siblings of the winner that score well or read like prose join it (articles split in parts).
-3. Inside the container, prune boilerplate (class/id words, link density, lists of headlines, forms)
+     A small strict winner (page-builder pages: one text module per column) climbs to the ancestor
+     that gathers clearly more paragraph text, or loses to a loose-pass winner with twice its text
+     (unless that one is a comment thread). WordPress taxonomy classes ("tag-...") and modifiers
+     ("has-ads") are ignored when reading class names. A one-paragraph ``articleBody`` (a truncated
+     summary) does not confine the container.
+3. A lead/standfirst block just before the container (in the article header) is put first.
+4. Inside the container, prune boilerplate (class/id words, link density, lists of headlines, forms)
    and render one block per line: paragraphs, headings, list items and ``<br>``-separated runs.
-4. Fall back to the ``articleBody`` text itself when the markup gave much less.
+5. Fall back to the ``articleBody`` text itself when the markup gave much less.
 
 Mutates the tree it is given: call it last.
 """
@@ -26,6 +32,7 @@ from dataclasses import dataclass
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from crawler.extract_text_clean import prune, render_lines, strip_noise
+from crawler.extract_text_lead import lead_lines
 from crawler.extract_text_rules import (
     COMMAS,
     PARAGRAPHS,
@@ -50,6 +57,14 @@ _MIN_TEXT = 250  # a first pass that yields less than this retries with the clas
 _LINKED_HEADINGS = "h2 a, h3 a, h4 a, a h2, a h3, a h4"
 _SENTENCE_END = re.compile(r"[.!?\u3002\uff01\uff1f\"\u201d\u00bb)]\s*$")
 _TAIL = 40
+_LONE = frozenset({"p", "blockquote", "pre", "td", "li", "span"})
+_COMMENTS = re.compile(r"comment|repl(?:y|ies)|discussion|kommentar", re.IGNORECASE)
+_SMALL = 1000  # a strict-pass winner with less text than this may be widened or lose to the loose pass
+_LOOSE_GAIN = 2.0  # ... to a loose-pass winner with this many times its text
+_WIDEN_GAIN = 1.5  # an ancestor gathering this many times the paragraph text replaces a small winner
+_WIDEN_SHARE = 0.5  # ... when paragraphs make up this share of its text
+_WIDEN_LEVELS = 8
+_MERGE = 0.6  # a rival candidate this close to the best is another part of the same article
 _MIN_STATE = 500  # markup text shorter than this is checked against the scripts' JSON state
 
 
@@ -139,7 +154,7 @@ def _common_ancestor(best: _Candidate, top: list[_Candidate], scores: dict[int, 
     above_ids = {node.mem_id for node in above}
     held: dict[int, int] = {}
     for cand in top:
-        if cand.score < 0.75 * top[0].score or cand.node.mem_id == best.node.mem_id:
+        if cand.score < _MERGE * top[0].score or cand.node.mem_id == best.node.mem_id:
             continue
         if cand.node.mem_id in above_ids:
             continue
@@ -202,6 +217,42 @@ def _with_siblings(best: _Candidate, scores: dict[int, _Candidate]) -> list[Lexb
     return roots
 
 
+def _widen(root: LexborNode, paras: list[_Para], strict: bool) -> LexborNode:
+    """A small winner among sibling boxes (page-builder modules, one text block per column): climb to
+    the ancestor that gathers clearly more paragraph text while staying mostly paragraphs."""
+    unlikely = _Unlikely()
+    held: dict[int, int] = {}
+    for para in paras:
+        if strict and unlikely.inside(para.node):
+            continue
+        if link_density(para.node, size(para.text)) > 0.3:
+            continue
+        weight = size(para.text)
+        for node in _ancestors(para.node, _WIDEN_LEVELS + 4):
+            held[node.mem_id] = held.get(node.mem_id, 0) + weight
+    best, best_held = root, held.get(root.mem_id, 0)
+    for node in _ancestors(root, _WIDEN_LEVELS):
+        if node.tag == "body":
+            break
+        gathered = held.get(node.mem_id, 0)
+        if gathered < _WIDEN_GAIN * best_held:
+            continue
+        text_len = size(node.text())
+        if gathered >= _WIDEN_SHARE * text_len and link_density(node, text_len) < 0.3:
+            best, best_held = node, gathered
+    return best
+
+
+def _in_comments(node: LexborNode) -> bool:
+    """Whether a container is (inside) a comment thread."""
+    current: LexborNode | None = node
+    while current is not None and current.tag not in {"body", "html"}:
+        if _COMMENTS.search(class_id(current)):
+            return True
+        current = current.parent
+    return False
+
+
 def _hint_root(paras: list[_Para], hint: str) -> LexborNode | None:
     """The deepest element that holds >= 85% of the paragraph text found in the ``articleBody``."""
     flat = collapse_space(hint).casefold()
@@ -236,20 +287,30 @@ def _choose(tree: LexborHTMLParser, body: LexborNode, hint: str | None) -> list[
     paras = _paragraphs(body)
     if hint and size(hint) >= 200:
         root = _hint_root(paras, hint)
-        if root is not None:
+        if root is not None and root.tag not in _LONE:  # a one-paragraph body is a truncated summary
             return [root]
     root = _preferred_root(tree)
     if root is not None:
         return [root]
+    found: list[LexborNode] = []
+    found_size = 0
     for strict in (True, False):
         scores = _score(paras, strict)
         best = _best(scores)
         if best is None:
             continue
         roots = _with_siblings(best, scores)
-        if not strict or sum(size(node.text()) for node in roots) >= _MIN_TEXT:
+        total = sum(size(node.text()) for node in roots)
+        if len(roots) == 1 and total < _SMALL:
+            roots = [_widen(roots[0], paras, strict)]
+            total = size(roots[0].text())
+        if strict and total >= _SMALL:
             return roots
-    return [body]
+        if not strict and found and (total < _LOOSE_GAIN * found_size or _in_comments(best.node)):
+            return found
+        if not strict or total >= _MIN_TEXT:
+            found, found_size = roots, total
+    return found or [body]
 
 
 def _from_hint(hint: str | None, text: str) -> str:
@@ -267,9 +328,13 @@ def extract_text(tree: LexborHTMLParser, *, title: str | None = None, hint: str 
         return _from_hint(hint, "")
     strip_noise(tree)
     lines: list[str] = []
-    for root in _choose(tree, body, hint):
+    roots = _choose(tree, body, hint)
+    lead = lead_lines(roots)
+    for root in roots:
         prune(root)
         lines.extend(render_lines(root, title if not lines else None))
+    if lead and not (lines and lines[0] == lead[0]):
+        lines[:0] = lead
     for _ in range(2):
         if len(lines) < 2 or len(lines[-1]) >= _TAIL or _SENTENCE_END.search(lines[-1]):
             break

@@ -90,9 +90,17 @@ MARK = "\u2029"  # block separator inserted by the renderer (a Unicode paragraph
 SPACE_BUT_MARK = re.compile(r"[^\S\u2029]+")
 
 
+# Class tokens that describe the content, not the box: WordPress taxonomy classes ("tag-football",
+# "category-comments") and state modifiers ("has-ads", "section--has-sidebar").
+_CONTENT_TOKENS = re.compile(r"\b(?:tag|category|has|with)-\S*", re.IGNORECASE)
+
+
 def class_id(node: LexborNode) -> str:
     attrs = node.attributes
-    return f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
+    label = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
+    if "-" in label and ("tag-" in label or "category-" in label or "has-" in label or "with-" in label):
+        return _CONTENT_TOKENS.sub(" ", label)
+    return label
 
 
 def class_weight(node: LexborNode) -> int:

@@ -205,3 +205,57 @@ def test_huge_single_line_stays_within_memory_bound() -> None:
 def test_empty_and_bodyless_pages() -> None:
     assert extract_text(LexborHTMLParser("")) == ""
     assert extract_text(LexborHTMLParser("<html><body></body></html>")) == ""
+
+
+P4 = "Shop owners met on Wednesday evening to plan a protest, with banners, leaflets and a petition."
+P5 = "A final vote on the fees is expected in June, when the council meets again after the holidays."
+
+
+def test_taxonomy_and_modifier_classes_do_not_name_boilerplate() -> None:
+    # "tag-football" holds "foot", "has-ads" holds "ads": the taxonomy and state classes say nothing
+    # about the box, so the article must still win over the (positively named) teaser posts.
+    teasers = "".join(
+        f'<div class="post teaser-{i}"><h3><a href="/{i}">Headline {i}</a></h3><p>{P1[:60]} and more.</p></div>'
+        for i in range(4)
+    )
+    paras = [P1, P2, P3, P4, P5] * 3
+    article = '<article class="post tag-football category-sports">' + "".join(f"<p>{p}</p>" for p in paras)
+    page = f'<section class="section has-ads"><div>{article}</article></div></section><div class="more">{teasers}</div>'
+    text = _text(page)
+    assert text.splitlines() == paras
+    assert "Headline" not in text
+
+
+def test_small_winner_among_sibling_boxes_is_widened() -> None:
+    # A page builder: one text module per column, each on its own. The article is all of them.
+    def module(para: str) -> str:
+        inner = f'<div class="column"><div class="module"><div class="inner"><p>{para}</p></div></div></div>'
+        return f'<div class="section"><div class="container"><div class="row">{inner}</div></div></div>'
+
+    page = f'<div class="builder">{"".join(module(p) for p in (P1, P2, P3, P4, P5))}</div>'
+    assert _text(page).splitlines() == [P1, P2, P3, P4, P5]
+
+
+def test_lead_paragraph_before_the_container_comes_first() -> None:
+    lead = "The council has approved a budget that raises parking fees across the whole city centre."
+    page = (
+        f'<article><header><h1>Budget approved</h1><p class="article-lead">{lead}</p></header>'
+        f'<div class="story"><p>{P1}</p><p>{P2}</p><p>{P3}</p><p>{P4}</p></div></article>'
+    )
+    assert _text(page, title="Budget approved").splitlines() == [lead, P1, P2, P3, P4]
+
+
+def test_one_paragraph_article_body_does_not_confine_the_text() -> None:
+    # Some CMSs put only the first paragraph (a summary) into the JSON-LD articleBody.
+    hint = f"{P1} {P2} The summary ends here, after a few more words about the plan."
+    page = _article(f"<p>{hint}</p><p>{P3}</p><p>{P4}</p><p>{P5}</p>")
+    assert _text(page, hint=hint).splitlines() == [hint, P3, P4, P5]
+
+
+def test_loose_pass_wins_when_the_strict_winner_is_small() -> None:
+    # The layout wrapper's name reads like boilerplate ("sidebar"), so the strict pass only sees a
+    # small notice; the loose pass finds the article, which has far more text.
+    notice = f'<div class="notice">{f"<p>{P5}</p>" * 4}</div>'
+    article = "".join(f"<p>{p}</p>" for p in [P1, P2, P3, P4] * 3)
+    page = f'{notice}<div class="layout sidebar-left"><div><div>{article}</div></div></div>'
+    assert _text(page).splitlines() == [P1, P2, P3, P4] * 3
