@@ -3,19 +3,21 @@
 Each field is taken from the first source, in this order of trust, that gives a usable value:
 
 * title, site_name: see ``crawler.extract_title`` (the visible headline confirmed by metadata first).
-* description: ``og:description`` (written for the shared article) > ``meta[name=description]`` >
-  ``twitter:description`` > JSON-LD ``description`` > Dublin Core description > ``itemprop=description``.
+* description: see ``crawler.extract_description`` (metadata descriptions, checked against each
+  other, > the standfirst markup after the headline > the first paragraph of the main text).
 * authors: JSON-LD ``author``/``creator`` (objects, lists, ``@id`` links) > ``meta[name=author]`` >
   ``article:author`` (names, not URLs) > Dublin Core creator > other byline metas >
   byline markup (see ``crawler.extract_byline``) > a "By Jane Doe" line in the visible text.
-  A source whose only name is the site's own (``og:site_name``, publisher, host name) is passed
-  over for a later source with a person's name, and used only when no source has one.
+  A source whose only name is the site's own (``og:site_name``, publisher, host name, with or
+  without a domain ending, or the first segment of "Site Mag - The magazine", before or after
+  splitting "Jobs & Hire"), or an organisation by its legal form ("... GmbH", "... e.V."), is
+  passed over for a later source with a person's name, and used only when no source has one.
 * published_at, modified_at: see ``crawler.extract_published``.
 * canonical_url: ``<link rel=canonical>`` > ``og:url`` > JSON-LD ``url`` / ``mainEntityOfPage``.
 * language: ``<html lang>`` > ``http-equiv=content-language`` > ``og:locale`` > JSON-LD
   ``inLanguage`` > Dublin Core language.
-* lead_image_url: ``og:image`` (``:secure_url``, ``:url``) > ``twitter:image`` > JSON-LD ``image``
-  (string, object or list) > ``itemprop=image`` > ``link[rel=image_src]`` > the first article image.
+* lead_image_url: see ``crawler.extract_image`` (metadata images, replaced by the article's own
+  picture when that is the same image, in its largest rendition).
 * topics: ``article:tag`` > ``meta[name=keywords]`` / ``news_keywords`` > JSON-LD ``keywords`` >
   ``rel=tag`` links.
 * text: see ``crawler.extract_text`` (JSON-LD ``articleBody`` is used when the markup gives little).
@@ -35,6 +37,8 @@ from selectolax.lexbor import LexborHTMLParser
 
 from crawler.charset import decode_html
 from crawler.extract_byline import markup_bylines
+from crawler.extract_description import description, first_paragraph
+from crawler.extract_image import lead_image
 from crawler.extract_page import Page, clean, match_key, node_text, read_page
 from crawler.extract_people import clean_authors
 from crawler.extract_published import modified, published
@@ -50,17 +54,9 @@ _BYLINE_TEXT = re.compile(
     r"[A-ZÀ-ÖØ-Þ][\w'\u2019.-]+(?:[ \t]+[A-ZÀ-ÖØ-Þ][\w'\u2019.-]+){1,3})*)"
 )
 _BYLINE_SCAN = 60_000
-
-
-# ---------------------------------------------------------------- description
-
-
-def _description(page: Page) -> str | None:
-    return clean(
-        page.first("og:description", "description", "twitter:description")
-        or page.ld.get("description")
-        or page.first("dc.description", "dcterms.description")
-    )
+_DOMAIN_ENDING = re.compile(r"\.[a-z]{2,4}$", re.IGNORECASE)
+_SEGMENTS = re.compile(r"\s+[|\u2013\u2014/-]\s+")
+_LEGAL_FORM = re.compile(r"\b(?:GmbH|e\.\s?V\.?|AG|Inc\.?|Ltd\.?|LLC|S\.A\.|SE|KG|plc)$")
 
 
 # ---------------------------------------------------------------- authors
@@ -94,11 +90,20 @@ def _author_sources(page: Page) -> Iterator[list[str]]:
 
 def _authors(page: Page, site: str | None) -> tuple[str, ...]:
     """The first source's names; a source naming only the site itself is used only when none has a person."""
-    sites = {match_key(name) for name in (site, page.host_name, page.ld.site_name()) if name}
+    names_of_site = [name for name in (site, page.host_name, page.ld.site_name()) if name]
+    sites = {match_key(part) for name in names_of_site for part in (name, *_SEGMENTS.split(name))} - {""}
+
+    def is_site(name: str) -> bool:
+        """The site's own name (or a segment of it), or an organisation by its legal form."""
+        if _LEGAL_FORM.search(name):
+            return True
+        parts = (name, _DOMAIN_ENDING.sub("", name), *_SEGMENTS.split(name)[:1])
+        return any(match_key(part) in sites for part in parts)
+
     fallback: tuple[str, ...] = ()
     for raws in _author_sources(page):
         names = clean_authors(html.unescape(raw) for raw in raws)
-        if any(match_key(name) not in sites for name in names):
+        if any(not is_site(name) for name in names) and not all(is_site(raw) for raw in raws):
             return names
         fallback = fallback or names
     return fallback
@@ -127,24 +132,6 @@ def _language(page: Page) -> str | None:
             tag = candidate.strip().split(",")[0].strip().replace("_", "-")
             if _LANG.match(tag):
                 return tag
-    return None
-
-
-def _lead_image(page: Page) -> str | None:
-    link = page.tree.css_first("link[rel=image_src][href]")
-    article_img = page.tree.css_first("article img[src]")
-    candidates = (
-        page.first("og:image:secure_url", "og:image:url", "og:image"),
-        page.first("twitter:image", "twitter:image:src"),
-        *page.ld.images(),
-        page.first("image", "thumbnailurl"),
-        link.attributes.get("href") if link is not None else None,
-        article_img.attributes.get("src") if article_img is not None else None,
-    )
-    for candidate in candidates:
-        absolute = page.absolute(candidate)
-        if absolute:
-            return absolute
     return None
 
 
@@ -179,14 +166,14 @@ def _extract(tree: LexborHTMLParser, url: str | None) -> tuple[PageMetadata, str
     headline = title(page, site)
     metadata = PageMetadata(
         title=headline,
-        description=_description(page),
+        description=description(page, site),
         authors=_authors(page, site),
         published_at=published(page, headline),
         modified_at=modified(page),
         canonical_url=_canonical(page),
         site_name=site,
         language=_language(page),
-        lead_image_url=_lead_image(page),
+        lead_image_url=lead_image(page),
         topics=_topics(page),
     )
     return metadata, page.ld.get("articleBody")
@@ -206,4 +193,5 @@ def extract_metadata(body: bytes, *, url: str | None = None, content_type: str |
         main_text = extract_text(tree, title=metadata.title, hint=hint)
     except Exception:  # keep the metadata even if the text step trips on something
         return metadata
-    return dataclasses.replace(metadata, text=main_text)
+    summary = metadata.description or first_paragraph(main_text)
+    return dataclasses.replace(metadata, text=main_text, description=summary)

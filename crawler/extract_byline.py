@@ -37,8 +37,10 @@ _SKIP_TAGS = frozenset({"aside", "figcaption", "script", "style", "button", "for
 _MARKER = re.compile(
     r"(?i)(?:^|[\s:|])(?:(?:by|von|par|por|door|di|af|av)\s+|(?:autor(?:in)?|author|verfasser):\s*)(?=\S)"
 )
+_WEEKDAY = r"(?:(?:mon|diens|mitt|donners|frei|sams|sonn)tag|(?:mon|tues|wednes|thurs|fri|satur|sun)day)"
 _CONNECTOR = re.compile(
-    r"(?i)\s+(?:am|on|le|el|il|um|at)\s+\d|\s+@\s+|\s+(?:[|•·]|-|\u2013|\u2014)\s+(?=\d)|\s+\w+:(?:\s|$)"
+    r"(?i)\s+(?:am|on|le|el|il|um|at)\s+(?:\d|" + _WEEKDAY + r")|"
+    r"\s+(?:mo|di|mi|do|fr|sa|so|mon|tue|wed|thu|fri|sat|sun)\.?,\s*\d|\s+@\s+|\s+(?:[|•·]|-|\u2013|\u2014)\s+(?=\d)|\s+\w+:(?:\s|$)"
 )
 _MAX_TEXT = 100
 _MAX_CHECK = 30

@@ -175,12 +175,23 @@ class JsonLd:
                 return resolved.strip()
         return None
 
-    def site_name(self) -> str | None:
+    def publisher_name(self) -> str | None:
+        """The name of the article's ``publisher`` (an organisation object or ``@id`` link)."""
         publisher = self.resolve(self.article.get("publisher"))
+        if isinstance(publisher, list) and publisher:
+            publisher = self.resolve(publisher[0])
         if isinstance(publisher, dict):
-            name = text_of(publisher.get("name"))
-            if name:
-                return name
+            return text_of(publisher.get("name"))
+        return None
+
+    def site_name(self) -> str | None:
+        name = self.publisher_name()
+        if name:
+            return name
+        return self.website_name()
+
+    def website_name(self) -> str | None:
+        """The name of the page's ``WebSite`` node."""
         for node in self.nodes:
             if "website" in _types(node):
                 name = text_of(node.get("name"))

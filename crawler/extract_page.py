@@ -58,6 +58,11 @@ class Page:
         return body.text(separator="\n") if body is not None else ""
 
     @functools.cached_property
+    def headings(self) -> list[LexborNode]:
+        """The page's first ``<h1>`` elements (read once, shared by the title, date and description rules)."""
+        return self.tree.css("h1")[:8]
+
+    @functools.cached_property
     def host_name(self) -> str | None:
         """The registrable part of the page's host name ("example" for www.example.co.uk), if any."""
         if not self.url:

@@ -2,6 +2,8 @@
 
 Turns raw bylines ("By Jane Doe and John Roe, Staff Writers | Updated May 3") into person or
 organisation names: prefixes, roles, dates, e-mails and URLs removed, lists split, duplicates dropped.
+A trailing job title or degree ("Jane Doe Chefredakteur", "Jane Doe, PhD") is removed, and a part
+that is only a degree, a weekday or a heading ("Authors") is not a name.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ _PREFIX = re.compile(
     r"^\s*(?:(?:written|posted|published|reported|story|text|words|photos?|report|compiled|erstellt|verfasst|"
     r"geschrieben|gespeichert|alles|mehr|more|interview|beitrag|artikel|ein artikel|pressemitteilung|"
     r"herausgeber|autoren|autorin|authors?)\s+)?"
-    r"(?:by|von|par|por|di|door|af|av|from|author|autor|auteur|autore|text|texte|interview|redaktion(?=\s*\S))"
+    r"(?:by|von|vom|par|por|di|door|af|av|from|author|autor|auteur|autore|text|texte|interview|redaktion(?=\s*\S))"
     r"\b\s*[:\-\u2013\u2014]?\s*",
     re.IGNORECASE,
 )
@@ -29,6 +31,14 @@ _ROLE_WORDS = re.compile(
     r"associate|news desk|producer|analyst|guest|bureau|special to|no author|unknown|\w*admin\w*)\b",
     re.IGNORECASE,
 )
+_TRAILING_ROLE = re.compile(
+    r"\s+(?:chefredakteur(?:in)?|redakteur(?:in)?|kontakt|contact|phd|ph\.d\.?|m\.?d\.?|mba|mph)$", re.IGNORECASE
+)
+_NOT_A_NAME = re.compile(
+    r"^(?:phd|ph\.d|md|mba|mph|msc|(?:mon|diens|mitt|donners|frei|sams|sonn)tag|sonnabend|"
+    r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|authors?|autoren|authority control)$",
+    re.IGNORECASE,
+)
 _NOISE = re.compile(r"https?://\S+|\S+@\S+\.\S+|@\w+|\(.*?\)|\[.*?\]", re.IGNORECASE)
 _STRIP = " \t\n.,:;-\u2013\u2014|'\"()[]~*•·"
 _DIGIT = re.compile(r"\d")
@@ -39,8 +49,14 @@ _MAX_WORDS = 6
 
 def _clean_part(part: str) -> str | None:
     part = _PREFIX.sub("", part.strip(_STRIP))
-    part = part.strip(_STRIP)
-    if not part or len(part) > _MAX_NAME or _DIGIT.search(part) or not _HAS_LETTER.search(part):
+    part = _TRAILING_ROLE.sub("", part.strip(_STRIP)).strip(_STRIP)
+    if (
+        not part
+        or _NOT_A_NAME.match(part)
+        or len(part) > _MAX_NAME
+        or _DIGIT.search(part)
+        or not _HAS_LETTER.search(part)
+    ):
         return None
     if _ROLE_WORDS.search(part):
         return None

@@ -205,7 +205,7 @@ def headline_offset(page: Page, headline: str | None) -> int:
     """Where the headline's ``<h1>`` (or the first ``<h1>``) sits in the visible text; 0 if unknown."""
     text = page.visible_text
     key = match_key(headline)
-    nodes = page.tree.css("h1")[:8]
+    nodes = page.headings
     for node in sorted(nodes, key=lambda n: match_key(n.text()) != key):
         found = text.find(node.text(separator="\n").strip()[:80])
         if found >= 0 and node.text().strip():

@@ -18,8 +18,10 @@ and the like, that names the site (``og:site_name``, JSON-LD publisher / ``WebSi
 ("Headline | Section | Site" next to ``og:title`` "Headline"); a middle segment naming the site
 drops the tagline after it too ("Headline | Site | Tagline"), and a dangling separator is removed.
 
-Site name: ``og:site_name`` > JSON-LD publisher / ``WebSite`` name > ``application-name`` /
-``apple-mobile-web-app-title``.
+Site name: JSON-LD ``publisher`` name (structured data about this article) > ``og:site_name`` >
+JSON-LD ``WebSite`` name > ``application-name`` / ``apple-mobile-web-app-title``. When the
+publisher name and ``og:site_name`` are the same name but one carries a domain ending
+("Libération.fr" / "Libération"), the bare name is taken.
 """
 
 from __future__ import annotations
@@ -34,11 +36,22 @@ _MAX_HEADING = 300
 _MAX_SITE_WORDS = 6
 
 
+_DOMAIN_SUFFIX = re.compile(r"\.[a-z]{2,4}$")
+
+
 def site_name(page: Page) -> str | None:
-    return clean(
-        page.first("og:site_name")
-        or page.ld.site_name()
-        or page.first("application-name", "apple-mobile-web-app-title")
+    """The site's name by the order of trust in the module docstring."""
+    publisher, og_name = clean(page.ld.publisher_name()), clean(page.first("og:site_name"))
+    if publisher and og_name:
+        # the same name with and without a domain ending ("Libération.fr", "Libération"): the bare one
+        if _DOMAIN_SUFFIX.sub("", publisher) == og_name:
+            return og_name
+        return publisher
+    return (
+        publisher
+        or og_name
+        or clean(page.ld.website_name())
+        or clean(page.first("application-name", "apple-mobile-web-app-title"))
     )
 
 
@@ -97,7 +110,7 @@ def _drop_extra_segments(titles: list[str]) -> list[str]:
 
 
 def _headings(page: Page, names: set[str]) -> list[str]:
-    nodes = page.tree.css("article h1")[:3] + page.tree.css("h1")[:8]
+    nodes = page.tree.css("article h1")[:3] + page.headings
     out: list[str] = []
     for node in nodes:
         text = node_text(node)

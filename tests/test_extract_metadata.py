@@ -10,7 +10,10 @@ from pathlib import Path
 import pytest
 
 from crawler.extract import extract_metadata
+from crawler.extract_byline import byline_text
 from crawler.extract_page import match_key
+from crawler.extract_people import clean_authors
+from crawler.models import PageMetadata
 
 CRAWLER = Path(__file__).resolve().parents[1] / "crawler"
 EXTRACTOR_MODULES = [*sorted(CRAWLER.glob("extract*.py")), CRAWLER / "charset.py"]
@@ -272,3 +275,134 @@ def test_title_site_segment_in_the_middle_drops_the_tagline() -> None:
 
 def test_title_dangling_separator_removed() -> None:
     assert page("<title>Horses at the games -</title>", url=None)["title"] == "Horses at the games"
+
+
+# ---------------------------------------------------------------- rules added in the third round
+
+
+def meta_of(head: str = "", body: str = "", url: str | None = "https://news.example/a/story") -> PageMetadata:
+    return extract_metadata(f"<html><head>{head}</head><body>{body}</body></html>".encode(), url=url)
+
+
+OG_DESC = '<meta property="og:description" content="{}">'
+META_DESC = '<meta name="description" content="{}">'
+
+
+def test_description_with_markup_passed_over() -> None:
+    head = OG_DESC.format("&lt;p&gt;Broken export of the summary.&lt;/p&gt;") + META_DESC.format("Clean summary.")
+    assert page(head)["description"] == "Clean summary."
+
+
+def test_description_naming_only_the_site_passed_over() -> None:
+    head = '<meta property="og:site_name" content="Gadget Daily">' + OG_DESC.format("Gadget Daily")
+    assert page(head + META_DESC.format("Phones got cheaper."))["description"] == "Phones got cheaper."
+
+
+def test_description_with_bare_url_passed_over_for_a_clean_one() -> None:
+    head = OG_DESC.format("Watch https://video.example/x and read on.") + META_DESC.format("A clean excerpt.")
+    assert page(head)["description"] == "A clean excerpt."
+
+
+def test_description_two_agreeing_sources_beat_a_lone_first_one() -> None:
+    head = (
+        OG_DESC.format("Social teaser text that differs.")
+        + META_DESC.format("The agreed summary of the story.")
+        + '<script type="application/ld+json">'
+        '{"@type": "NewsArticle", "description": "The agreed summary of the story."}</script>'
+    )
+    assert page(head)["description"] == "The agreed summary of the story."
+
+
+def test_description_short_open_graph_teaser_gives_way_to_long_meta() -> None:
+    long = "The council voted on Tuesday to close the old bridge for two years of repairs starting in May."
+    assert page(OG_DESC.format("Bridge closes.") + META_DESC.format(long))["description"] == long
+
+
+def test_description_standfirst_completes_a_cut_meta_description() -> None:
+    body = (
+        "<h1>Bridge closes</h1><p class='article-teaser'>The council voted to close the old bridge. "
+        "Repairs start in May.</p><p>Body text.</p>"
+    )
+    head = META_DESC.format("The council voted to close the old bridge.")
+    assert page(head, body)["description"] == "The council voted to close the old bridge. Repairs start in May."
+
+
+def test_description_falls_back_to_the_first_prose_paragraph() -> None:
+    body = (
+        "<article><h1>Bridge closes</h1><h2>A short heading</h2>"
+        "<p>The council voted on Tuesday to close the old bridge for repairs.</p>"
+        "<p>Second paragraph of the article goes here and is long enough.</p></article>"
+    )
+    assert page("", body)["description"] == "The council voted on Tuesday to close the old bridge for repairs."
+
+
+def test_description_stray_quote_and_link_marker_removed() -> None:
+    assert page(META_DESC.format("&quot; A cake for everyone. [DETAILS]"))["description"] == "A cake for everyone."
+
+
+HERO = (
+    '<article><h1>Story</h1><img src="/img/logo.png" class="site-logo">'
+    '<figure><img src="/img/8406340-640x360.jpg" srcset="/img/8406340-640x360.jpg 640w, '
+    '/img/8406340-1920x1080.jpg 1920w, /img/8406340-1280x720.jpg 1280w"></figure></article>'
+)
+
+
+def test_lead_image_article_rendition_of_the_og_image_wins_and_is_largest() -> None:
+    head = '<meta property="og:image" content="https://cdn.example/img/8406340-1200x675.jpg">'
+    assert meta_of(head, HERO).lead_image_url == "https://news.example/img/8406340-1920x1080.jpg"
+
+
+def test_lead_image_other_article_picture_does_not_replace_og_image() -> None:
+    head = '<meta property="og:image" content="https://cdn.example/social/7777777-share.jpg">'
+    assert meta_of(head, HERO).lead_image_url == "https://cdn.example/social/7777777-share.jpg"
+
+
+def test_lead_image_without_metadata_is_the_first_article_picture_not_a_logo() -> None:
+    assert meta_of("", HERO).lead_image_url == "https://news.example/img/8406340-1920x1080.jpg"
+
+
+def test_lead_image_jpeg_preferred_over_webp_at_equal_size() -> None:
+    body = (
+        '<article><picture><source type="image/webp" srcset="/p/5551234_1600.webp 1600w">'
+        '<source type="image/jpeg" srcset="/p/5551234_1600.jpeg 1600w"><img src="/p/5551234_800.jpeg"></picture>'
+        "</article>"
+    )
+    assert meta_of("", body).lead_image_url == "https://news.example/p/5551234_1600.jpeg"
+
+
+def test_site_name_jsonld_publisher_first_and_domain_ending_dropped() -> None:
+    ld = '<script type="application/ld+json">{{"@type": "NewsArticle", "publisher": {{"name": "{}"}}}}</script>'
+    og = '<meta property="og:site_name" content="{}">'
+    assert meta_of(ld.format("Daily Planet") + og.format("Planet Blog")).site_name == "Daily Planet"
+    assert meta_of(ld.format("Libération") + og.format("Libération.fr")).site_name == "Libération"
+    assert meta_of(ld.format("Salon.com") + og.format("Salon")).site_name == "Salon"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Martin Junker Chefredakteur", ("Martin Junker",)),
+        ("Grant Tinsley, PhD", ("Grant Tinsley",)),
+        ("vom Support Team", ("Support Team",)),
+        ("Donnerstag", ()),
+    ],
+)
+def test_author_trailing_roles_degrees_and_weekdays(raw: str, expected: tuple[str, ...]) -> None:
+    assert clean_authors([raw]) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("Isabella Bianco am Samstag", "Isabella Bianco"), ("Tomas Spahn Fr, 18. Oktober", "Tomas Spahn")],
+)
+def test_byline_weekday_after_the_name_cut(raw: str, expected: str) -> None:
+    assert byline_text(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "site_author",
+    ["Pink Mag \u2013 Das Magazin f\u00fcr alle", "pinkmag.de", "Pink Mag Stiftung e.V."],
+)
+def test_author_naming_the_site_or_an_organisation_passed_over(site_author: str) -> None:
+    head = f'<meta name="author" content="{site_author}"><meta name="dc.creator" content="Claudia Lind">'
+    assert page(head, url="https://www.pinkmag.de/a/story")["authors"] == ("Claudia Lind",)
