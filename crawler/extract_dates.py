@@ -169,7 +169,7 @@ def _from_words(match: re.Match[str], month_first: bool) -> When | None:
     return _build(int(year), month, int(day), _clock(*groups[3:7]), None)
 
 
-_YEAR = re.compile(r"(?<!\d)\d{4}(?!\d)")
+_YEAR = re.compile(r"\d{4,}")  # whole digit runs; a year is one of exactly four digits
 _BEFORE_YEAR, _AFTER_YEAR, _MAX_WINDOWS = 60, 48, 50
 
 
@@ -182,9 +182,13 @@ def parse_human_date(value: str, limit: int = 500) -> When | None:
     if not value:
         return None
     text = value[:limit]
-    for count, year in enumerate(_YEAR.finditer(text)):
+    count = 0
+    for year in _YEAR.finditer(text):
+        if year.end() - year.start() != 4:
+            continue
         if count >= _MAX_WINDOWS:
             break
+        count += 1
         found = _first_date(text[max(0, year.start() - _BEFORE_YEAR) : year.end() + _AFTER_YEAR])
         if found is not None:
             return found

@@ -41,6 +41,27 @@ def node_text(node: LexborNode | None) -> str | None:
     return clean(node.text(separator=" "))
 
 
+def inside(node: LexborNode, tag: str) -> bool:
+    """Whether an ancestor of ``node`` is a ``tag`` element (the CSS descendant combinator)."""
+    parent = node.parent
+    while parent is not None:
+        if parent.tag == tag:
+            return True
+        parent = parent.parent
+    return False
+
+
+def first_inside(nodes: list[LexborNode], tag: str, limit: int) -> list[LexborNode]:
+    """The first ``limit`` of ``nodes`` (document order) that sit inside a ``tag`` element."""
+    out: list[LexborNode] = []
+    for node in nodes:
+        if len(out) >= limit:
+            break
+        if inside(node, tag):
+            out.append(node)
+    return out
+
+
 @dataclass
 class Page:
     """Everything read from the page once, shared by the field resolvers."""
@@ -49,6 +70,7 @@ class Page:
     url: str | None
     meta: dict[str, list[str]] = field(default_factory=dict)
     ld: JsonLd = field(default_factory=JsonLd)
+    memo: dict[object, object] = field(default_factory=dict)  # results the field resolvers compute twice
 
     @functools.cached_property
     def visible_text(self) -> str:
@@ -58,9 +80,14 @@ class Page:
         return body.text(separator="\n") if body is not None else ""
 
     @functools.cached_property
+    def all_headings(self) -> list[LexborNode]:
+        """Every ``<h1>`` of the page, in document order (read once)."""
+        return self.tree.css("h1")
+
+    @functools.cached_property
     def headings(self) -> list[LexborNode]:
         """The page's first ``<h1>`` elements (read once, shared by the title, date and description rules)."""
-        return self.tree.css("h1")[:8]
+        return self.all_headings[:8]
 
     @functools.cached_property
     def host_name(self) -> str | None:

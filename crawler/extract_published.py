@@ -33,7 +33,7 @@ import re
 from collections.abc import Iterable, Iterator
 
 from crawler.extract_dates import When, parse_human_date, parse_machine_date, parse_short_date, url_date
-from crawler.extract_page import Page, match_key
+from crawler.extract_page import Page, first_inside, match_key
 
 PUBLISHED_META = (
     "article:published_time",
@@ -116,6 +116,7 @@ _LABEL_SCAN = 30_000
 _SAME_INSTANT = 120  # seconds
 _MAX_OFFSET = dt.timedelta(hours=14)
 _QUARTER = 900
+_FEW_TIMES = 8  # up to this many <time> elements are filtered in Python (one query, not four)
 
 
 def first_date(values: Iterable[str | None]) -> When | None:
@@ -128,6 +129,22 @@ def first_date(values: Iterable[str | None]) -> When | None:
 
 
 def _time_elements(page: Page) -> Iterator[str | None]:
+    times = page.tree.css("time")
+    if len(times) > _FEW_TIMES:  # many: let the selector engine do the filtering
+        yield from _time_queries(page)
+        return
+    pubdate = next((node for node in times if "pubdate" in node.attributes), None)
+    if pubdate is not None:
+        yield pubdate.attributes.get("datetime") or pubdate.text()
+    dated = [node for node in times if "datetime" in node.attributes]
+    for scope in ("article", "main", None):
+        found = first_inside(dated, scope, 1) if scope else dated[:1]
+        if found:
+            yield found[0].attributes.get("datetime")
+
+
+def _time_queries(page: Page) -> Iterator[str | None]:
+    """``_time_elements`` by CSS queries (a page with many ``<time>`` elements)."""
     pubdate = page.tree.css_first("time[pubdate]")
     if pubdate is not None:
         yield pubdate.attributes.get("datetime") or pubdate.text()
@@ -164,7 +181,10 @@ def _label_ends(text: str, labels: tuple[str, ...]) -> list[int]:
     if len(lowered) != len(text):  # a rare case mapping that changes lengths: keep offsets right
         lowered = "".join(char.lower()[:1] for char in text)
     ends: list[int] = []
+    ascii_only = lowered.isascii()
     for label in labels:
+        if ascii_only and not label.isascii():
+            continue  # "veröffentlicht" cannot occur in ASCII text: skip the scan
         start = lowered.find(label)
         while start >= 0:
             before = lowered[start - 1] if start else " "
@@ -215,8 +235,12 @@ def headline_offset(page: Page, headline: str | None) -> int:
 
 def _text_date(page: Page, headline: str | None) -> When | None:
     """A written date in the visible text just after the headline (or at the top of the page)."""
-    start = headline_offset(page, headline)
-    return parse_human_date(page.visible_text[start : start + _TEXT_DATE_SCAN], limit=_TEXT_DATE_SCAN)
+    key = ("text_date", headline)
+    if key not in page.memo:
+        start = headline_offset(page, headline)
+        text = page.visible_text[start : start + _TEXT_DATE_SCAN]
+        page.memo[key] = parse_human_date(text, limit=_TEXT_DATE_SCAN)
+    return page.memo[key]  # type: ignore[return-value]
 
 
 def _same_instant_local(stamp: dt.datetime, values: Iterable[When | None]) -> dt.datetime | None:

@@ -34,7 +34,6 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from crawler.extract_text_clean import prune, render_lines, strip_noise
 from crawler.extract_text_lead import lead_lines
 from crawler.extract_text_rules import (
-    COMMAS,
     PARAGRAPHS,
     SPACE,
     TAG_WEIGHT,
@@ -78,6 +77,7 @@ class _Candidate:
 class _Para:
     node: LexborNode
     text: str
+    length: int  # size(text), measured once
 
 
 def _paragraphs(body: LexborNode) -> list[_Para]:
@@ -85,12 +85,14 @@ def _paragraphs(body: LexborNode) -> list[_Para]:
     out = []
     for node in body.css(PARAGRAPHS)[:_MAX_PARAGRAPHS]:
         text = node.text()
-        if size(text) >= _MIN_PARAGRAPH:
-            out.append(_Para(node, text))
+        length = size(text)
+        if length >= _MIN_PARAGRAPH:
+            out.append(_Para(node, text, length))
     for node in body.css("div, section, article, span")[:_MAX_PARAGRAPHS]:
         own = node.text(deep=False)
-        if size(own) >= _MIN_PARAGRAPH:
-            out.append(_Para(node, own))
+        length = size(own)
+        if length >= _MIN_PARAGRAPH:
+            out.append(_Para(node, own, length))
     return out
 
 
@@ -121,7 +123,7 @@ def _score(paras: list[_Para], strict: bool) -> dict[int, _Candidate]:
         if strict and unlikely.inside(para.node):
             continue
         text = para.text
-        points = 1 + len(COMMAS.findall(text[:5000])) + min(size(text) // 100, 3)
+        points = 1 + _commas(text[:5000]) + min(para.length // 100, 3)
         node, level = para.node.parent, 0
         while node is not None and level < _LEVELS and node.tag not in {"html", "#document"}:
             entry = scores.get(node.mem_id)
@@ -131,6 +133,11 @@ def _score(paras: list[_Para], strict: bool) -> dict[int, _Candidate]:
             entry.score += points / (1 if level == 0 else 2 if level == 1 else level * 3)
             node, level = node.parent, level + 1
     return scores
+
+
+def _commas(text: str) -> int:
+    """``len(COMMAS.findall(text))``, counted without a regex."""
+    return text.count(",") + text.count("\uff0c") + text.count("\u3001") + text.count("\u060c")
 
 
 def _TAG(node: LexborNode) -> int:
@@ -225,9 +232,9 @@ def _widen(root: LexborNode, paras: list[_Para], strict: bool) -> LexborNode:
     for para in paras:
         if strict and unlikely.inside(para.node):
             continue
-        if link_density(para.node, size(para.text)) > 0.3:
+        if link_density(para.node, para.length) > 0.3:
             continue
-        weight = size(para.text)
+        weight = para.length
         for node in _ancestors(para.node, _WIDEN_LEVELS + 4):
             held[node.mem_id] = held.get(node.mem_id, 0) + weight
     best, best_held = root, held.get(root.mem_id, 0)
@@ -262,7 +269,7 @@ def _hint_root(paras: list[_Para], hint: str) -> LexborNode | None:
         probe = collapse_space(para.text[:200]).casefold()[:80]
         if len(probe) < _MIN_PARAGRAPH or probe not in flat:
             continue
-        weight = size(para.text)
+        weight = para.length
         total += weight
         node: LexborNode | None = para.node
         level = 0

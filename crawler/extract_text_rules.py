@@ -7,6 +7,7 @@ selectolax Lexbor nodes (link density, whitespace collapsing that keeps peak mem
 
 from __future__ import annotations
 
+import functools
 import re
 
 from selectolax.lexbor import LexborNode
@@ -92,6 +93,7 @@ SPACE_BUT_MARK = re.compile(r"[^\S\u2029]+")
 
 # Class tokens that describe the content, not the box: WordPress taxonomy classes ("tag-football",
 # "category-comments") and state modifiers ("has-ads", "section--has-sidebar").
+_CACHED_LABEL = 256  # longer class/id labels are rare: matched without the cache (bounded memory)
 _CONTENT_TOKENS = re.compile(r"\b(?:tag|category|has|with)-\S*", re.IGNORECASE)
 
 
@@ -105,6 +107,12 @@ def class_id(node: LexborNode) -> str:
 
 def class_weight(node: LexborNode) -> int:
     label = class_id(node)
+    return _label_weight(label) if len(label) <= _CACHED_LABEL else _label_weight.__wrapped__(label)
+
+
+@functools.lru_cache(maxsize=8192)
+def _label_weight(label: str) -> int:
+    """The class/id weight of one label (labels repeat across nodes and pages: cached)."""
     if len(label) < 2:
         return 0
     weight = 25 if BODY_CLASS.search(label) else 0
@@ -120,6 +128,12 @@ def is_unlikely(node: LexborNode) -> bool:
     if node.tag in {"html", "body", "article", "main", "a", "p", "h1", "h2", "h3"}:
         return False
     label = class_id(node)
+    return _unlikely_label(label) if len(label) <= _CACHED_LABEL else _unlikely_label.__wrapped__(label)
+
+
+@functools.lru_cache(maxsize=8192)
+def _unlikely_label(label: str) -> bool:
+    """Whether a class/id label names boilerplate and not the article (cached per label)."""
     return bool(UNLIKELY.search(label)) and not MAYBE.search(label)
 
 

@@ -28,11 +28,12 @@ from __future__ import annotations
 
 import re
 
-from crawler.extract_page import Page, clean, match_key, node_text
+from crawler.extract_page import Page, clean, first_inside, match_key, node_text
 
 _SEPARATORS = re.compile(r"\s+(?:\||-|\u2013|\u2014|::|·|•|»|/|~)\s+|\s*[|ㅣ]\s*")
 _TRAILING_SEPARATOR = re.compile(r"\s+(?:\||-|\u2013|\u2014|::|·|•)\s*$")
 _MAX_HEADING = 300
+_FEW = 8  # up to this many <h1> are filtered in Python (no second query)
 _MAX_SITE_WORDS = 6
 
 
@@ -110,7 +111,9 @@ def _drop_extra_segments(titles: list[str]) -> list[str]:
 
 
 def _headings(page: Page, names: set[str]) -> list[str]:
-    nodes = page.tree.css("article h1")[:3] + page.headings
+    every = page.all_headings
+    in_article = first_inside(every, "article", 3) if len(every) <= _FEW else page.tree.css("article h1")[:3]
+    nodes = in_article + page.headings
     out: list[str] = []
     for node in nodes:
         text = node_text(node)
