@@ -20,12 +20,10 @@ from typing import Any, TypeVar
 import click
 
 from crawler import __version__
+from crawler.archive import open_store
 from crawler.errors import CrawlerError
-from crawler.extract import extract_metadata
 from crawler.models import CrawlReport, PageMetadata
 from crawler.progress import Progress
-from crawler.refresh import RefreshReport, run_refresh
-from crawler.run import install_stop_signals, open_store, run_crawl
 from crawler.settings import Settings, load_settings
 from storage.errors import StoreError
 from storage.export_run import (
@@ -109,6 +107,8 @@ def crawl(inputs: tuple[str, ...], config_file: str | None, retry_failed: bool, 
     logging.basicConfig(level=logging.INFO if settings.progress == "log" else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
 
+    from crawler.run import install_stop_signals, run_crawl  # loads the fetcher: only when crawling
+
     async def crawl_with_signals() -> CrawlReport:
         stop = asyncio.Event()
         install_stop_signals(stop)
@@ -155,12 +155,14 @@ def read_saved_page(path: Path) -> bytes:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per file, one per line.")
 def extract(files: tuple[Path, ...], url: str | None, as_json: bool) -> None:
     """Show what the archive would record for saved HTML files (gzip accepted)."""
+    from crawler.extract import extract_metadata as extract
+
     for path in files:
         try:
             body = read_saved_page(path)
         except (OSError, EOFError, gzip.BadGzipFile) as exc:
             _fail(f"cannot read {path}: {exc}")
-        data = metadata_json(extract_metadata(body, url=url))
+        data = metadata_json(extract(body, url=url))
         if as_json:
             click.echo(json.dumps({"file": str(path), **data}, ensure_ascii=False))
             continue
@@ -212,6 +214,9 @@ def refresh_images(
     settings = settings_from(config_file, **flags)
     if not settings.store_path.exists():
         _fail(f"no archive at {settings.store_path}: run `newsvault crawl` first")
+
+    from crawler.refresh import RefreshReport, run_refresh
+    from crawler.run import install_stop_signals
 
     async def refresh_with_signals() -> RefreshReport:
         stop = asyncio.Event()

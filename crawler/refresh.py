@@ -14,6 +14,7 @@ import time
 from collections import deque
 from dataclasses import asdict, dataclass
 
+from crawler.archive import open_store
 from crawler.errors import FetchError, PermanentFetchError
 from crawler.fetch import Fetcher
 from crawler.hosts import HostPacer
@@ -22,7 +23,7 @@ from crawler.models import FetchResult, ImageInfo, Job, JobKind
 from crawler.progress import Progress
 from crawler.retry import RetryPolicy, describe
 from crawler.robots import RobotsGate
-from crawler.run import GRACE_S, open_store
+from crawler.run import GRACE_S
 from crawler.settings import Settings
 from crawler.workers import ACCEPT
 from storage.records import ImageToCheck

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from crawler.archive import open_store
 from crawler.errors import SeedError
 from crawler.fetch import Fetcher
 from crawler.frontier import Frontier
@@ -27,17 +28,12 @@ from crawler.models import CrawlReport, Job, SeedRecord, SeedRejection
 from crawler.progress import Progress
 from crawler.seeds import find_seed_files, parse_seed, read_seed_bytes
 from crawler.settings import Settings
-from crawler.urls import host_key
 from crawler.workers import JobProcessor
 from storage.records import SeedFile
 from storage.store import Store
 
 log = logging.getLogger(__name__)
 GRACE_S = 4.0
-
-
-async def open_store(settings: Settings) -> Store:
-    return await Store.open(settings.store_path, host_key=host_key)
 
 
 SEED_BATCH, REPORTED_REJECTIONS = 100, 50  # a batch holds at most 100 files of at most MAX_SEED_BYTES

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import frontmatter
 
-from crawler.run import open_store, run_crawl
+from crawler.archive import open_store
+from crawler.run import run_crawl
 from crawler.settings import Settings
 from storage.export import export_markdown, slugify
 from storage.seedyaml import SeedYAMLHandler, load_yaml

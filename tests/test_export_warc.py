@@ -21,7 +21,7 @@ from urllib.parse import urljoin
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from crawler.run import open_store
+from crawler.archive import open_store
 from storage.export_run import ExportOptions, run_export
 from tests.test_export_archive import SHARED_IMAGE, Crawled, crawled, export, tool
 from tests.tools import pywb_tool

@@ -17,7 +17,8 @@ from pathlib import Path
 import frontmatter
 import pytest
 
-from crawler.run import open_store, run_crawl
+from crawler.archive import open_store
+from crawler.run import run_crawl
 from storage.export import export_markdown
 from storage.seedyaml import SeedYAMLHandler, load_yaml
 from tests.conftest import article_html, crawl_settings, make_image
