@@ -17,7 +17,10 @@ Then:
 * agreement beats rank: when the sources disagree and two of og / meta / JSON-LD give the same text,
   that text wins over a lone first-ranked one;
 * a short ``og:description`` (under 80 characters: a teaser line or a pull quote) gives way to a
-  meta description at least twice as long;
+  meta description at least twice as long, or to one that opens with all of it and goes on;
+* when ``og:description`` and the meta description are both cut short (they end in "...", "…" or
+  "(...)") and open alike, the shorter cut wins (the labelled pages show the shorter one as the
+  site's display snippet, the longer a re-cut of the same text to a larger limit);
 * when the standfirst markup (below) begins with the chosen text and at most doubles it, the
   metadata gave only its opening and the standfirst is used instead;
 * with no metadata description at all, the standfirst markup near the headline (class or id
@@ -57,6 +60,8 @@ _QUOTES = '"\u201c\u201e\u00ab'
 _STRAY_QUOTE = re.compile(r'^["\u201c\u201e\u00ab]\s+')
 _TRAILING_MARKER = re.compile(r"\s*\[[A-Z][A-Z ]{1,20}\]$")
 _ELLIPSIS = re.compile(r"\s*(?:\.{3}|…)$")
+_CUT = re.compile(r"(?:\.{3}|…|\(\.{3}\)|\[(?:\.{3}|…)\])$")
+_CUT_OPENING = 40  # characters of the comparison key two cut texts must share
 
 
 def _candidates(page: Page) -> list[tuple[str, str]]:
@@ -156,11 +161,29 @@ def _chosen(page: Page, site: str | None) -> str | None:
     if agreed:
         return agreed
     source, value = candidates[0]
-    if source == "og" and len(value) < _SHORT_OG:
+    if source == "og":
         for other_source, other in candidates[1:]:
-            if other_source == "meta" and len(other) >= 2 * len(value):
+            if other_source != "meta":
+                continue
+            if len(value) < _SHORT_OG and (len(other) >= 2 * len(value) or _extends(other, value)):
+                return other
+            if len(other) < len(value) and _both_cut(value, other):
                 return other
     return value
+
+
+def _extends(longer: str, shorter: str) -> bool:
+    """Whether ``longer`` opens with all of ``shorter`` and goes on (compared by ``match_key``)."""
+    long_key, short_key = match_key(longer), match_key(shorter)
+    return len(long_key) > len(short_key) > 0 and long_key.startswith(short_key)
+
+
+def _both_cut(first: str, second: str) -> bool:
+    """Whether two texts both end cut short ("...") and open with the same words."""
+    if not (_CUT.search(first) and _CUT.search(second)):
+        return False
+    opening = match_key(first)[:_CUT_OPENING]
+    return len(opening) == _CUT_OPENING and match_key(second).startswith(opening)
 
 
 def description(page: Page, site: str | None) -> str | None:

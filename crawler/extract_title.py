@@ -8,7 +8,9 @@ Order of trust for the title (the article's headline, not the document ``<title>
    " | Site" segment and ignoring case, spacing and punctuation. When several agree, the first in
    that order is returned (its spelling is usually cleaner than the markup's).
 2. A visible ``<h1>`` of at least two words that is part of one of those titles ("Headline | Site").
-3. The first metadata title in the order above, with its site segment removed.
+3. The first metadata title in the order above, with its site segment removed; when its leading
+   segments (at least two words) are shown as an ``<h2>`` / ``<h3>`` of the page ("Post | Blog name"
+   with the post title as ``<h2>``), those segments alone.
 4. The first ``<h1>``.
 
 A heading or title that only names the site (blog themes put the blog name in ``<h1>``) is never
@@ -35,6 +37,7 @@ _TRAILING_SEPARATOR = re.compile(r"\s+(?:\||-|\u2013|\u2014|::|·|•)\s*$")
 _MAX_HEADING = 300
 _FEW = 8  # up to this many <h1> are filtered in Python (no second query)
 _MAX_SITE_WORDS = 6
+_LOWER_SCAN = 20  # <h2>/<h3> looked at for a title's leading segments
 
 
 _DOMAIN_SUFFIX = re.compile(r"\.[a-z]{2,4}$")
@@ -146,5 +149,21 @@ def title(page: Page, site: str | None) -> str | None:
         if len(heading.split()) >= 2 and any(key in match_key(value) for value in raw if value):
             return heading
     if metas:
-        return metas[0]
+        return _shown_segment(page, metas[0]) or metas[0]
     return headings[0] if headings else None
+
+
+def _shown_segment(page: Page, value: str) -> str | None:
+    """The leading segments of a "Headline | Blog" title when a lower heading (``<h2>``, ``<h3>``) shows them."""
+    parts = _SEPARATORS.split(value)
+    if len(parts) < 2:
+        return None
+    prefixes: dict[str, str] = {}
+    for end in range(len(parts) - 1, 0, -1):
+        head = value[: value.find(parts[end - 1]) + len(parts[end - 1])].strip()
+        prefixes[match_key(head)] = head
+    for node in page.tree.css("h2, h3")[:_LOWER_SCAN]:
+        found = prefixes.get(match_key(node_text(node)))
+        if found and len(found.split()) >= 2:
+            return found
+    return None

@@ -273,6 +273,12 @@ def test_title_site_segment_in_the_middle_drops_the_tagline() -> None:
     assert page(head, url=None)["title"] == "Pike in winter"
 
 
+def test_title_segment_shown_as_a_lower_heading_drops_the_rest() -> None:
+    head = "<title>Spring cleaning for the garden | Notes from Elm Street</title>"
+    body = "<h2>Spring cleaning for the garden</h2><p>Text of the post.</p>"
+    assert page(head, body)["title"] == "Spring cleaning for the garden"
+
+
 def test_title_dangling_separator_removed() -> None:
     assert page("<title>Horses at the games -</title>", url=None)["title"] == "Horses at the games"
 
@@ -338,6 +344,19 @@ def test_description_falls_back_to_the_first_prose_paragraph() -> None:
 
 def test_description_stray_quote_and_link_marker_removed() -> None:
     assert page(META_DESC.format("&quot; A cake for everyone. [DETAILS]"))["description"] == "A cake for everyone."
+
+
+def test_description_of_two_cut_texts_the_shorter_wins() -> None:
+    opening = "The council voted on Tuesday to close the old bridge for two years of repairs"
+    head = OG_DESC.format(opening + ", starting in May, while the ferry ...") + META_DESC.format(opening + ", sta...")
+    assert page(head)["description"] == opening + ", sta..."
+
+
+def test_description_short_open_graph_text_gives_way_to_meta_that_extends_it() -> None:
+    head = OG_DESC.format("Bridge closes for repairs in May") + META_DESC.format(
+        "Bridge closes for repairs in May, council says"
+    )
+    assert page(head)["description"] == "Bridge closes for repairs in May, council says"
 
 
 HERO = (
