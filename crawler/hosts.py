@@ -11,6 +11,7 @@ import asyncio
 import time
 from collections import Counter
 
+from crawler.errors import FetchError
 from crawler.settings import Settings
 
 
@@ -20,6 +21,7 @@ class HostPacer:
         self._delay_s = settings.delay_s
         self._penalty_min_s = settings.backoff_initial_s
         self._penalty_max_s = settings.backoff_max_s
+        self._retry_after_cap_s = settings.retry_after_cap_s
         self.inflight: Counter[str] = Counter()
         self._next_start: dict[str, float] = {}
         self._crawl_delay: dict[str, float] = {}  # from robots.txt, already capped
@@ -55,6 +57,12 @@ class HostPacer:
 
     def set_crawl_delay(self, host: str, delay_s: float) -> None:
         self._crawl_delay[host] = delay_s
+
+    def failed(self, host: str, error: FetchError) -> None:
+        """A failed request: a 429 or 503 slows the whole host, honouring its Retry-After (capped)."""
+        if error.status in (429, 503):
+            retry_after = getattr(error, "retry_after_s", None)
+            self.slow_down(host, None if retry_after is None else min(retry_after, self._retry_after_cap_s))
 
     def slow_down(self, host: str, wait_s: float | None) -> None:
         """A 429 or 503: hold every request to ``host`` for the server's wait, and widen its gap."""

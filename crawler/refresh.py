@@ -103,10 +103,7 @@ class ImageChecker:
                 image.url, accept=ACCEPT[JobKind.IMAGE], headers=conditional_headers(image)
             )
         except FetchError as exc:
-            if exc.status in (429, 503):
-                retry_after = getattr(exc, "retry_after_s", None)
-                cap = self._settings.retry_after_cap_s
-                self._hosts.slow_down(image.host, None if retry_after is None else min(retry_after, cap))
+            self._hosts.failed(image.host, exc)
             raise
         self._hosts.recovered(image.host)
         return result

@@ -147,10 +147,7 @@ class JobProcessor:
         try:
             result = await self._fetcher.fetch(job.url, accept=ACCEPT[job.kind])
         except FetchError as exc:
-            if exc.status in (429, 503):  # the host asks us to slow down: all its jobs wait
-                retry_after = getattr(exc, "retry_after_s", None)
-                cap = self._settings.retry_after_cap_s
-                self._frontier.hosts.slow_down(job.host, None if retry_after is None else min(retry_after, cap))
+            self._frontier.hosts.failed(job.host, exc)
             final = not self._policy.is_retryable(exc, job.attempts)
             await self._store.record_failed_attempt(
                 job, error=describe(exc), status=exc.status, started_at=started,
