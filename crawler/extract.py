@@ -113,15 +113,13 @@ def _authors(page: Page, site: str | None) -> tuple[str, ...]:
 
 
 def _canonical(page: Page) -> str | None:
-    node = page.tree.css_first("link[rel=canonical][href]")
-    href = node.attributes.get("href") if node is not None else None
+    href = next((link for link in page.links.get("canonical", ()) if link), None)
     return page.absolute(href or page.first("og:url") or page.ld.url())
 
 
 def _language(page: Page) -> str | None:
-    root = page.tree.css_first("html")
     candidates = (
-        root.attributes.get("lang") or root.attributes.get("xml:lang") if root is not None else None,
+        page.language,
         page.first("content-language"),
         page.first("og:locale"),
         page.ld.get("inLanguage"),
@@ -144,7 +142,7 @@ def _topics(page: Page) -> tuple[str, ...]:
         page.all("article:tag"),
         _split_keywords(page.all("keywords", "news_keywords")),
         page.ld.keywords(),
-        [text for text in (node_text(a) for a in page.tree.css("a[rel~=tag]")) if text],
+        [text for text in (node_text(a) for a in page.tag_links) if text],
     )
     for source in sources:
         topics: list[str] = []

@@ -48,14 +48,12 @@ _DESCRIPTOR = re.compile(r"^(\d+(?:\.\d+)?)([wx])$")
 
 
 def _metadata_images(page: Page) -> list[str]:
-    head = page.tree.head
-    link = head.css_first("link[rel=image_src][href]") if head is not None else None
     found = (
         page.first("og:image:secure_url", "og:image:url", "og:image"),
         page.first("twitter:image", "twitter:image:src"),
         *page.ld.images(),
         page.first("image", "thumbnailurl"),
-        link.attributes.get("href") if link is not None else None,
+        next((link for link in page.links.get("image_src", ()) if link), None),
     )
     return [url for url in found if url and not url.strip().startswith("data:")]
 
@@ -133,7 +131,7 @@ def _is_furniture(img: LexborNode, scope: LexborNode) -> bool:
 
 def _article_images(page: Page) -> Iterator[str]:
     """The largest rendition of each of the article's first pictures, in document order."""
-    scope = page.tree.css_first("article") or page.tree.css_first("main") or page.tree.body
+    scope = page.article or page.main or page.tree.body
     if scope is None:
         return
     for index, img in enumerate(scope.css("img")):

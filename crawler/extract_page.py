@@ -1,8 +1,10 @@
 """The parsed page shared by the metadata field resolvers: meta tags, JSON-LD and small DOM helpers.
 
-``read_page`` reads every ``<meta>`` (``content``, or ``value`` when a page stores it there), the
-JSON-LD scripts and ``<base href>`` once; the field modules (``extract_title``, ``extract_published``
-and ``extract``) only look things up in the resulting ``Page``.
+``read_page`` walks the tree once (one selector list, document order) for what the field resolvers
+look up: every ``<meta>`` (``content``, or ``value`` when a page stores it there), the JSON-LD scripts,
+``<base href>``, ``<link rel>``, the root's language, the ``<h1>`` elements, the first ``<article>``
+and ``<main>``, ``itemprop`` elements and tag links. The field modules (``extract_title``,
+``extract_published``, ``extract``...) only look things up in the resulting ``Page``.
 """
 
 from __future__ import annotations
@@ -71,6 +73,13 @@ class Page:
     meta: dict[str, list[str]] = field(default_factory=dict)
     ld: JsonLd = field(default_factory=JsonLd)
     memo: dict[object, object] = field(default_factory=dict)  # results the field resolvers compute twice
+    links: dict[str, list[str]] = field(default_factory=dict)  # rel token -> hrefs, document order
+    language: str | None = None  # the root element's lang / xml:lang
+    all_headings: list[LexborNode] = field(default_factory=list)  # every <h1>, document order
+    article: LexborNode | None = None  # the first <article>
+    main: LexborNode | None = None  # the first <main>
+    itemprops: dict[str, LexborNode] = field(default_factory=dict)  # itemprop value -> first element
+    tag_links: list[LexborNode] = field(default_factory=list)  # <a rel~=tag>
 
     @functools.cached_property
     def visible_text(self) -> str:
@@ -78,11 +87,6 @@ class Page:
         self.tree.strip_tags(["script", "style", "noscript", "template"])
         body = self.tree.body
         return body.text(separator="\n") if body is not None else ""
-
-    @functools.cached_property
-    def all_headings(self) -> list[LexborNode]:
-        """Every ``<h1>`` of the page, in document order (read once)."""
-        return self.tree.css("h1")
 
     @functools.cached_property
     def headings(self) -> list[LexborNode]:
@@ -121,42 +125,78 @@ class Page:
             return link
 
     def itemprop(self, name: str) -> str | None:
-        node = self.tree.css_first(f"[itemprop={name}]")
+        node = self.itemprops.get(name)
         if node is None:
             return None
         attrs = node.attributes
         return clean(attrs.get("content") or attrs.get("datetime")) or node_text(node)
 
 
-def _read_meta(tree: LexborHTMLParser) -> dict[str, list[str]]:
-    meta: dict[str, list[str]] = {}
-    for node in tree.css("meta"):
-        attrs = node.attributes
-        value = attrs.get("content")
-        if value is None:
-            value = attrs.get("value")
-        cleaned = clean(value)
-        if cleaned is None:
-            continue
-        for attr in ("property", "name", "itemprop", "http-equiv"):
-            key = attrs.get(attr)
-            if key:
-                for part in key.lower().split():
-                    meta.setdefault(part, []).append(cleaned)
-    return meta
+_WALKED = "meta, script, base[href], link[rel][href], html, h1, article, main, [itemprop], a[rel]"
 
 
-def _base_url(tree: LexborHTMLParser, url: str | None) -> str | None:
-    base = tree.css_first("base[href]")
-    href = base.attributes.get("href") if base is not None else None
-    if not href:
-        return url
+def _add_meta(meta: dict[str, list[str]], attrs: dict[str, str | None]) -> None:
+    value = attrs.get("content")
+    if value is None:
+        value = attrs.get("value")
+    cleaned = clean(value)
+    if cleaned is None:
+        return
+    for attr in ("property", "name", "itemprop", "http-equiv"):
+        key = attrs.get(attr)
+        if key:
+            for part in key.lower().split():
+                meta.setdefault(part, []).append(cleaned)
+
+
+def _based(url: str | None, base: str) -> str | None:
+    """The page URL that relative links resolve against, given ``<base href>``."""
     try:
-        return urljoin(url, href.strip()) if url else href.strip()
+        return urljoin(url, base) if url else base
     except ValueError:
         return url
 
 
+def _note(page: Page, node: LexborNode, tag: str, attrs: dict[str, str | None]) -> None:
+    """Record one walked element that is not a ``<meta>``, ``<script>`` or ``<base>``."""
+    if tag == "link":
+        href = (attrs.get("href") or "").strip()
+        for rel in (attrs.get("rel") or "").lower().split():
+            page.links.setdefault(rel, []).append(href)
+    elif tag == "html":
+        if page.language is None:
+            page.language = attrs.get("lang") or attrs.get("xml:lang")
+    elif tag == "h1":
+        page.all_headings.append(node)
+    elif tag == "article":
+        page.article = page.article or node
+    elif tag == "main":
+        page.main = page.main or node
+    elif tag == "a" and "tag" in (attrs.get("rel") or "").lower().split():
+        page.tag_links.append(node)
+
+
 def read_page(tree: LexborHTMLParser, url: str | None) -> Page:
-    scripts = [node.text() for node in tree.css("script[type*='ld+json']")]
-    return Page(tree=tree, url=_base_url(tree, url), meta=_read_meta(tree), ld=read_jsonld(scripts))
+    page = Page(tree=tree, url=url)
+    scripts: list[str] = []
+    base: str | None = None
+    for node in tree.css(_WALKED):
+        tag = node.tag or ""
+        attrs = node.attributes
+        if tag == "meta":
+            _add_meta(page.meta, attrs)
+        elif tag == "script":
+            if "ld+json" in (attrs.get("type") or ""):
+                scripts.append(node.text())
+            continue
+        elif tag == "base":
+            base = base or (attrs.get("href") or "").strip() or None
+        else:
+            _note(page, node, tag, attrs)
+        prop = attrs.get("itemprop")
+        if prop and prop not in page.itemprops:
+            page.itemprops[prop] = node
+    if base:
+        page.url = _based(url, base)
+    page.ld = read_jsonld(scripts)
+    return page
