@@ -107,6 +107,8 @@ def _normalize_escapes(text: str, safe: frozenset[str]) -> str:
 
     A ``%`` that does not start a valid escape is itself escaped as ``%25``.
     """
+    if "%" not in text and safe.issuperset(text):  # the common case: nothing to change
+        return text
     out: list[str] = []
     i = 0
     while i < len(text):
