@@ -6,19 +6,32 @@ Order of trust for the title (the article's headline, not the document ``<title>
    the metadata sources are JSON-LD ``headline``, ``og:title``, ``twitter:title``,
    ``itemprop=headline``, Dublin Core title and ``<title>``, each compared after removing a
    " | Site" segment and ignoring case, spacing and punctuation. When several agree, the first in
-   that order is returned (its spelling is usually cleaner than the markup's).
-2. A visible ``<h1>`` of at least two words that is part of one of those titles ("Headline | Site").
-3. The first metadata title in the order above, with its site segment removed; when its leading
-   segments (at least two words) are shown as an ``<h2>`` / ``<h3>`` of the page ("Post | Blog name"
-   with the post title as ``<h2>``), those segments alone.
-4. The first ``<h1>``.
+   that order is returned (its spelling is usually cleaner than the markup's). An ``<h1>`` that opens
+   with a kicker element ("<span>Kicker</span> Headline") or closes with a date line is compared by
+   its headline alone first; when only the whole heading matches, the metadata title is cut to its
+   trailing segments if they are that headline ("Kicker - Headline" gives "Headline"), and kept whole
+   when the kicker is part of its wording ("Kicker: Headline").
+2. A visible ``<h1>`` that is part of one of those titles ("Headline | Site"): of at least two words,
+   or a whole leading separator segment of the title.
+3. The leading or trailing segments of the first metadata title that a lower heading (``<h2>`` /
+   ``<h3>``) shows ("Post | Blog name" with the post title as ``<h2>``).
+4. When that first metadata title is written one way only (a single source, or copies of one string,
+   so nothing confirms its wording): the page's only ``<h1>``, if it shares a word with it (another
+   wording of the same headline, as the reader sees it); with no ``<h1>`` at all, the first ``<h2>``
+   on the same condition.
+5. The first metadata title in the order above, with its site segment removed.
+6. The first ``<h1>`` (its headline without a kicker).
+7. When every candidate was dropped as naming the site, the first ``<h1>`` or metadata title that is
+   not the site name itself.
 
-A heading or title that only names the site (blog themes put the blog name in ``<h1>``) is never
-used. A site segment is a leading or trailing part, split on "|", "-", "::", "»", dashes
+Hidden ``<h1>`` (screen-reader copies) are not headlines, and an ``<h1>`` that is only a link to the
+home page (a blog theme's site name) names the site. A heading or title that only names the site is
+never used. A site segment is a leading or trailing part, split on "|", "-", " : ", "::", "»", dashes
 and the like, that names the site (``og:site_name``, JSON-LD publisher / ``WebSite`` name,
-``application-name``, or the page's host name) or that another metadata title leaves out
-("Headline | Section | Site" next to ``og:title`` "Headline"); a middle segment naming the site
-drops the tagline after it too ("Headline | Site | Tagline"), and a dangling separator is removed.
+``application-name``, a home-link ``<h1>``, or the page's host name) or that another metadata title
+leaves out ("Headline | Section | Site" next to ``og:title`` "Headline"); a middle segment naming the
+site drops the tagline after it too ("Headline | Site | Tagline"), the site name is also removed when
+written on without spaces ("Headline:Site"), and a dangling separator is removed.
 
 Site name: JSON-LD ``publisher`` name (structured data about this article) > ``og:site_name`` >
 JSON-LD ``WebSite`` name > ``application-name`` / ``apple-mobile-web-app-title``. When the
@@ -30,22 +43,26 @@ from __future__ import annotations
 
 import re
 
-from crawler.extract_page import Page, clean, first_inside, match_key, node_text
+from crawler.extract_page import Page, clean, node_text
+from crawler.extract_title_heading import Heading, visible_headings
+from crawler.extract_title_site import (
+    SiteNames,
+    drop_extra_segments,
+    has_separator,
+    key,
+    leading_segment,
+    segment_runs,
+)
 
-_SEPARATORS = re.compile(r"\s+(?:\||-|\u2013|\u2014|::|·|•|»|/|~)\s+|\s*[|ㅣ]\s*")
-_TRAILING_SEPARATOR = re.compile(r"\s+(?:\||-|\u2013|\u2014|::|·|•)\s*$")
-_MAX_HEADING = 300
-_FEW = 8  # up to this many <h1> are filtered in Python (no second query)
-_MAX_SITE_WORDS = 6
-_LOWER_SCAN = 20  # <h2>/<h3> looked at for a title's leading segments
-
-
+_LOWER_SCAN = 20  # <h2>/<h3> looked at for a title's leading or trailing segments
 _DOMAIN_SUFFIX = re.compile(r"\.[a-z]{2,4}$")
+_WORD = re.compile(r"\w{4,}")
+_PART_OF_WORD = 6  # a word this long counts as shared when it is inside a word of the other title
 
 
 def site_name(page: Page) -> str | None:
     """The site's name by the order of trust in the module docstring."""
-    publisher, og_name = clean(page.ld.publisher_name()), clean(page.first("og:site_name"))
+    publisher, og_name = clean(page.ld.publisher_name()), _again(page.first("og:site_name"))
     if publisher and og_name:
         # the same name with and without a domain ending ("Libération.fr", "Libération"): the bare one
         if _DOMAIN_SUFFIX.sub("", publisher) == og_name:
@@ -55,115 +72,155 @@ def site_name(page: Page) -> str | None:
         publisher
         or og_name
         or clean(page.ld.website_name())
-        or clean(page.first("application-name", "apple-mobile-web-app-title"))
+        or _again(page.first("application-name", "apple-mobile-web-app-title"))
     )
 
 
-def _names(page: Page, site: str | None) -> set[str]:
-    raw = (site, page.ld.site_name(), page.first("application-name", "apple-mobile-web-app-title"), page.host_name)
-    return {key for key in (match_key(name) for name in raw) if len(key) >= 2}
-
-
-def _names_site(segment: str, names: set[str]) -> bool:
-    key = match_key(segment)
-    if not key or len(segment.split()) > _MAX_SITE_WORDS:
-        return False
-    # a name inside the segment counts only when it is most of it ("Libération.fr"), not one word of a headline
-    return any(
-        key == name
-        or (len(name) >= 4 and name in key and len(name) >= 0.6 * len(key))
-        or (len(key) >= 4 and key in name)
-        for name in names
-    )
-
-
-def _strip_site(title: str, names: set[str]) -> str:
-    """Remove leading or trailing separator segments that name the site (and a tagline after it)."""
-    title = _TRAILING_SEPARATOR.sub("", title)
-    parts = [part for part in _SEPARATORS.split(title) if part.strip()]
-    for index in range(1, len(parts) - 1):  # "Headline | Site | Tagline"
-        if _names_site(parts[index], names):
-            title = title[: title.find(parts[index - 1]) + len(parts[index - 1])].strip()
-            break
-    for _ in range(2):
-        parts = [part for part in _SEPARATORS.split(title) if part.strip()]
-        if len(parts) < 2:
-            return title
-        if _names_site(parts[-1], names):
-            kept = parts[:-1]
-        elif _names_site(parts[0], names):
-            kept = parts[1:]
-        else:
-            return title
-        title = title[title.find(kept[0]) : title.rfind(kept[-1]) + len(kept[-1])].strip()
-    return title
-
-
-def _drop_extra_segments(titles: list[str]) -> list[str]:
-    """A "Headline | Section" title becomes "Headline" when another source gives just "Headline"."""
-    keys = {match_key(title) for title in titles}
-    out = []
-    for title in titles:
-        parts = _SEPARATORS.split(title)
-        for end in range(len(parts) - 1, 0, -1):
-            if match_key(" ".join(parts[:end])) in keys:
-                title = title[: title.find(parts[end - 1]) + len(parts[end - 1])].strip()
-                break
-        out.append(title)
-    return out
-
-
-def _headings(page: Page, names: set[str]) -> list[str]:
-    every = page.all_headings
-    in_article = first_inside(every, "article", 3) if len(every) <= _FEW else page.tree.css("article h1")[:3]
-    nodes = in_article + page.headings
-    out: list[str] = []
-    for node in nodes:
-        text = node_text(node)
-        if text and len(text) <= _MAX_HEADING and text not in out and not _names_site(text, names):
-            out.append(text)
-    return out
+def _again(value: str | None) -> str | None:
+    """``clean`` for a ``<meta>`` value, which ``read_page`` cleaned once: only entities can be left."""
+    return clean(value) if value and "&" in value else value
 
 
 def title(page: Page, site: str | None) -> str | None:
     """The article's headline; see the module docstring for the order of trust."""
-    names = _names(page, site)
-    raw = (
-        page.ld.get("headline"),
-        page.first("og:title"),
-        page.first("twitter:title"),
-        page.first("headline"),
-        page.first("dc.title", "dcterms.title"),
+    names = SiteNames(
+        [
+            name
+            for name in (
+                site,
+                page.ld.site_name(),
+                page.first("application-name", "apple-mobile-web-app-title"),
+                page.host_name,
+            )
+            if name
+        ]
+    )
+    headings, home = visible_headings(page, names.named_by)
+    if home:
+        names = SiteNames(names.names + home)
+    raw = _metadata_titles(page)
+    stripped: dict[str, str] = {}
+    for value in raw:
+        if value not in stripped:
+            stripped[value] = names.strip_from(value)
+    cut = drop_extra_segments([stripped[value] for value in raw])
+    metas = [value for value in cut if not names.named_by(value)]
+    return (
+        _confirmed(headings, metas)
+        or _heading_in_title(headings, raw)
+        or (_unconfirmed(page, headings, metas, _spellings(raw, cut, metas[0]), names) if metas else None)
+        or (headings[0].core if headings else None)
+        or _fallback(page, raw, site)
+    )
+
+
+def _metadata_titles(page: Page) -> list[str]:
+    """The metadata titles in the order of trust (JSON-LD, Open Graph, Twitter, itemprop, Dublin Core, ``<title>``)."""
+    values = (
+        clean(page.ld.get("headline")),
+        _again(page.first("og:title")),
+        _again(page.first("twitter:title")),
+        _again(page.first("headline")),
+        _again(page.first("dc.title", "dcterms.title")),
         node_text(page.tree.css_first("title")),
     )
-    metas = [_strip_site(value, names) for value in (clean(item) for item in raw) if value]
-    metas = [value for value in _drop_extra_segments(metas) if not _names_site(value, names)]
-    headings = _headings(page, names)
+    return [value for value in values if value]
+
+
+def _confirmed(headings: list[Heading], metas: list[str]) -> str | None:
+    """Step 1: the first metadata title that a heading shows.
+
+    A heading with a kicker is compared by its headline alone first; when only the whole heading
+    matches, the metadata title is cut to its trailing segments if they are that headline
+    ("Kicker - Headline"), and kept whole when the kicker is part of its wording ("Kicker: Headline").
+    """
+    if not metas:
+        return None
+    meta_keys = [key(meta) for meta in metas]
     for heading in headings:
-        key = match_key(heading)
-        for meta in metas:
-            if key and match_key(meta) == key:
-                return meta
+        core_key = key(heading.core)
+        if core_key in meta_keys:
+            return metas[meta_keys.index(core_key)]
+        if heading.core != heading.text:
+            text_key = key(heading.text)
+            if text_key in meta_keys:
+                meta = metas[meta_keys.index(text_key)]
+                return segment_runs(meta).get(core_key, meta)
+    return None
+
+
+def _heading_in_title(headings: list[Heading], raw: list[str]) -> str | None:
+    """Step 2: a heading that is part of a metadata title ("Headline | Site"): of two words or more,
+    or a whole leading segment of the title."""
+    raw_keys = [key(value) for value in raw]
     for heading in headings:
-        key = match_key(heading)
-        if len(heading.split()) >= 2 and any(key in match_key(value) for value in raw if value):
-            return heading
-    if metas:
-        return _shown_segment(page, metas[0]) or metas[0]
-    return headings[0] if headings else None
+        for text in (heading.text, heading.core) if heading.core != heading.text else (heading.text,):
+            text_key = key(text)
+            if not text_key or not any(text_key in value for value in raw_keys):
+                continue
+            if len(text.split()) >= 2 or any(key(leading_segment(value) or "") == text_key for value in raw):
+                return text
+    return None
+
+
+def _spellings(raw: list[str], cut: list[str], meta: str) -> int:
+    """How many differently written metadata titles give ``meta`` once their site segments are removed."""
+    meta_key = key(meta)
+    return len({value for value, short in zip(raw, cut, strict=True) if key(short) == meta_key})
+
+
+def _unconfirmed(page: Page, headings: list[Heading], metas: list[str], spellings: int, names: SiteNames) -> str:
+    """Steps 3 to 5: no heading confirms a metadata title (see the module docstring)."""
+    meta = metas[0]
+    shown = _shown_segment(page, meta)
+    if shown:
+        return shown
+    if spellings == 1:
+        only = headings[0].core if len(headings) == 1 else None
+        if only and _shares_a_word(only, meta) and not _section_name(only, meta):
+            return only
+        if not headings:
+            text = node_text(page.tree.css_first("h2"))
+            if text and key(text) != key(meta) and not names.named_by(text) and _shares_a_word(text, meta):
+                return text
+    return meta
+
+
+def _section_name(heading: str, meta: str) -> bool:
+    """Whether a one-word heading opens the title as its section ("Sport" over "Sport: Club wins")."""
+    return " " not in heading and meta.startswith(heading) and meta[len(heading) : len(heading) + 1] in (":", " ")
+
+
+def _shares_a_word(one: str, other: str) -> bool:
+    """Whether two titles have a word of four or more letters in common (ignoring case), or a long word
+    of one is inside a word of the other ("Chorgeschichte", "Geschichte")."""
+    words, others = set(_WORD.findall(one.casefold())), set(_WORD.findall(other.casefold()))
+    if not words.isdisjoint(others):
+        return True
+    return any(a in b or b in a for a in words for b in others if len(a) >= _PART_OF_WORD and len(b) >= _PART_OF_WORD)
 
 
 def _shown_segment(page: Page, value: str) -> str | None:
-    """The leading segments of a "Headline | Blog" title when a lower heading (``<h2>``, ``<h3>``) shows them."""
-    parts = _SEPARATORS.split(value)
-    if len(parts) < 2:
+    """The leading (or trailing) segments of a "Headline | Blog" title when a lower heading (``<h2>``,
+    ``<h3>``) shows them."""
+    if not has_separator(value):
         return None
-    prefixes: dict[str, str] = {}
-    for end in range(len(parts) - 1, 0, -1):
-        head = value[: value.find(parts[end - 1]) + len(parts[end - 1])].strip()
-        prefixes[match_key(head)] = head
+    runs = segment_runs(value)
     for node in page.tree.css("h2, h3")[:_LOWER_SCAN]:
-        found = prefixes.get(match_key(node_text(node)))
+        found = runs.get(key(node_text(node)))
         if found and len(found.split()) >= 2:
             return found
+    return None
+
+
+def _fallback(page: Page, raw: list[str], site: str | None) -> str | None:
+    """Step 7: the first heading or metadata title that is not the site name itself."""
+    name = key(site)
+    for node in page.headings:
+        text = node_text(node)
+        if text and key(text) != name:
+            return text
+    for value in raw:
+        if key(value) != name:
+            return value
     return None
