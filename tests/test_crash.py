@@ -105,9 +105,14 @@ def archive_state(db_path: Path) -> dict[str, object]:
 
 
 async def _spawn(tmp_path: Path, archive: Path, connect_to: str) -> asyncio.subprocess.Process:
+    # An interrupted attempt counts against a URL's budget (a page that kills the crawler must not be
+    # fetched forever), so the budget is set above the number of kills: on a slow machine one URL can be
+    # in flight at every kill, and the test is about losing nothing, not about the budget.
+    config = tmp_path / "budget.toml"
+    config.write_text("max_attempts = 20\n")
     return await asyncio.create_subprocess_exec(
         *COMMAND, "crawl", str(tmp_path / "seeds"), "--archive", str(archive), "--connect-to", connect_to,
-        "--concurrency", "6", "--progress", "off",
+        "--concurrency", "6", "--progress", "off", "--config", str(config),
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )
 
