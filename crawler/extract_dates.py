@@ -1,6 +1,7 @@
 """Date parsing for the metadata extractor: ISO 8601, RFC 2822, Unix time and written-out dates
 (month names in English, German, French, Spanish, Italian, Portuguese, Dutch, Russian, Romanian,
-Polish, Czech, Turkish, Indonesian and the Scandinavian languages), CJK dates ("2019年4月4日") and,
+Polish, Czech, Turkish, Indonesian, Arabic and the Scandinavian languages; "24 نيسان / أبريل 2020"
+gives a month in two calendars' names), CJK dates ("2019年4月4日") and,
 only where the caller knows the text is a date label, day-month-year dates with a two-digit year
 ("25.04.24", see ``parse_short_date``).
 
@@ -52,15 +53,41 @@ _MONTH_NAMES = (
     "dec december dezember décembre decembre diciembre dicembre dezembro déc dic декабря декабрь дек "
     "decembrie grudnia prosince aral\u0131k desember",
 )
+# Arabic: the Egyptian/Gulf names, then the Levantine ones that are one word (not كانون / تشرين).
+_ARABIC_MONTH_NAMES = (
+    "يناير",
+    "فبراير شباط",
+    "مارس آذار",
+    "أبريل إبريل ابريل نيسان",
+    "مايو أيار",
+    "يونيو يونية حزيران",
+    "يوليو يولية تموز",
+    "أغسطس آب",
+    "سبتمبر أيلول",
+    "أكتوبر اكتوبر",
+    "نوفمبر",
+    "ديسمبر",
+)
 _MONTHS: Mapping[str, int] = MappingProxyType(
-    {name: number for number, names in enumerate(_MONTH_NAMES, start=1) for name in names.split()}
+    {
+        name: number
+        for table in (_MONTH_NAMES, _ARABIC_MONTH_NAMES)
+        for number, names in enumerate(table, start=1)
+        for name in names.split()
+    }
 )
 
-_MONTH_ALT = "|".join(sorted((re.escape(m) for m in _MONTHS), key=len, reverse=True))
-_TIME_PART = r"(?:[,\s]+(?:at\s+|um\s+|à\s+|-\s*)?(\d{1,2})[:.h](\d{2})(?::(\d{2}))?\s*([ap]\.?m\.?)?)?"
-_MDY = re.compile(rf"\b({_MONTH_ALT})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b{_TIME_PART}", re.IGNORECASE)
+_AM_PM = r"[ap]\.?m\.?|(?:مساءً|مساء|صباحاً|صباحا|ص|م)(?!\w)"  # Arabic: م (masa', pm), ص (sabah, am)
+_TIME_PART = rf"(?:[,\s]+(?:at\s+|um\s+|à\s+|-\s*)?(\d{{1,2}})[:.h](\d{{2}})(?::(\d{{2}}))?\s*({_AM_PM})?)?"
+# Any word stands in for the month name here and is looked up in ``_MONTHS`` afterwards: a regex
+# alternation of some 200 month names, tried at every position, costs tens of times more.
+_WORD = r"[^\W\d_]++"
+_MDY = re.compile(rf"\b({_WORD})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b{_TIME_PART}", re.IGNORECASE)
+_MDY_TAIL = re.compile(r"(?<!\d)\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}\b", re.IGNORECASE)  # where a _MDY match ends
+_WORD_BEFORE = re.compile(r"(?<!\w)[^\W\d_]++\.?\s+$")
+_MONTH_REACH = 16  # the longest month name and its dot
 _DMY = re.compile(
-    rf"(?<!\d)(\d{{1,2}})(?:\.|st|nd|rd|th|er|º)?\s*(?:de\s+)?({_MONTH_ALT})\.?,?\s+(?:de\s+)?(\d{{4}})\b"
+    rf"(?<!\d)(\d{{1,2}})(?:\.|st|nd|rd|th|er|º)?\s*(?:de\s+)?({_WORD})(?:\s*/\s*{_WORD})?\.?,?\s+(?:de\s+)?(\d{{4}})\b"
     rf"{_TIME_PART}",
     re.IGNORECASE,
 )
@@ -150,7 +177,7 @@ def _clock(
         return None
     h = int(hour)
     if ampm:
-        pm = ampm.lower().startswith("p")
+        pm = ampm.lower().startswith(("p", "م"))
         h = (h % 12) + (12 if pm else 0)
     if h > 23 or int(minute) > 59:
         return None
@@ -195,10 +222,35 @@ def parse_human_date(value: str, limit: int = 500) -> When | None:
     return None
 
 
+def _is_month(word: str) -> bool:
+    return word.lower().rstrip(".") in _MONTHS
+
+
+def _mdy_match(text: str) -> re.Match[str] | None:
+    """The first "March 5, 2019" in ``text``: found by its cheap "5, 2019" tail, then the word before."""
+    for tail in _MDY_TAIL.finditer(text):
+        start = word_end = tail.start()
+        while word_end and text[word_end - 1].isspace():
+            word_end -= 1
+        head = _WORD_BEFORE.search(text, max(0, word_end - _MONTH_REACH), start)
+        if head is not None:  # the look-behind sees text before the window: a cut-off word does not count
+            match = _MDY.match(text, head.start())
+            if match is not None and _is_month(match.group(1)):
+                return match
+    return None
+
+
+def _dmy_match(text: str) -> re.Match[str] | None:
+    """The first "5. März 2019" in ``text`` whose word is a month name."""
+    match = _DMY.search(text)
+    while match is not None and not _is_month(match.group(2)):
+        match = _DMY.search(text, match.start() + 1)
+    return match
+
+
 def _first_date(text: str) -> When | None:
     found: list[tuple[int, When]] = []
-    for pattern, month_first in ((_MDY, True), (_DMY, False)):
-        match = pattern.search(text)
+    for match, month_first in ((_mdy_match(text), True), (_dmy_match(text), False)):
         if match:
             parsed = _from_words(match, month_first)
             if parsed is not None:
@@ -237,12 +289,27 @@ def parse_short_date(value: str) -> dt.date | None:
     return built if isinstance(built, dt.date) and built <= dt.date.today() else None
 
 
+_URL_YMD = re.compile(r"/((?:19|20)\d{2})[/_-]?(0[1-9]|1[0-2])[/_-]?(0[1-9]|[12]\d|3[01])(?:[/_.-]|$)")
+_URL_DMY = re.compile(r"[/_-](\d{2})[_-](\d{2})[_-]((?:19|20)\d{2})(?:[/_.?#-]|$)")
+
+
 def url_date(url: str | None) -> dt.date | None:
-    """The day encoded in an article URL path, like ``/2019/05/12/`` or ``/2019-05-12-slug``."""
+    """The day encoded in an article URL path, like ``/2019/05/12/`` or ``/2019-05-12-slug``.
+
+    A day written the other way round (``/29-10-2021``, ``-10-29-2021``) is read only when it is
+    unambiguous: one of its first two numbers is above 12.
+    """
     if not url:
         return None
-    match = re.search(r"/((?:19|20)\d{2})[/_-]?(0[1-9]|1[0-2])[/_-]?(0[1-9]|[12]\d|3[01])(?:[/_.-]|$)", url)
-    if not match:
-        return None
-    built = _build(int(match.group(1)), int(match.group(2)), int(match.group(3)), None, None)
-    return built if isinstance(built, dt.date) else None
+    match = _URL_YMD.search(url)
+    if match:
+        built = _build(int(match.group(1)), int(match.group(2)), int(match.group(3)), None, None)
+        return built if isinstance(built, dt.date) else None
+    other = _URL_DMY.search(url)
+    if other:
+        first, second, year = (int(part) for part in other.groups())
+        if (first > 12) != (second > 12):
+            day, month = (first, second) if first > 12 else (second, first)
+            built = _build(year, month, day, None, None)
+            return built if isinstance(built, dt.date) else None
+    return None
