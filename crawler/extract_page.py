@@ -84,7 +84,8 @@ class Page:
     @functools.cached_property
     def visible_text(self) -> str:
         """The body's text without scripts and styles (read after structured data, so they can go)."""
-        self.tree.strip_tags(["script", "style", "noscript", "template"])
+        self.tree.strip_tags(["script", "style", "template"])
+        drop_noscript(self.tree)
         body = self.tree.body
         return body.text(separator="\n") if body is not None else ""
 
@@ -133,6 +134,22 @@ class Page:
 
 
 _WALKED = "meta, script, base[href], link[rel][href], html, h1, article, main, [itemprop], a[rel]"
+
+
+NOSCRIPT_KEPT = 300  # characters of text from which a <noscript> is content, not a notice
+
+
+def drop_noscript(tree: LexborHTMLParser) -> None:
+    """Remove ``<noscript>`` notices and pixels, but unwrap one holding content.
+
+    The parser reads ``<noscript>`` as markup, so an unclosed element inside one swallows the rest of
+    the page, and pages rendered by scripts keep their article copy in one: neither may be thrown away.
+    """
+    for node in tree.css("noscript"):
+        if len(node.text(deep=True)) >= NOSCRIPT_KEPT:
+            node.unwrap()
+        else:
+            node.decompose()
 
 
 def _add_meta(meta: dict[str, list[str]], attrs: dict[str, str | None]) -> None:

@@ -8,10 +8,11 @@ import re
 from pathlib import Path
 
 import pytest
+from selectolax.lexbor import LexborHTMLParser
 
 from crawler.extract import extract_metadata
 from crawler.extract_byline import byline_text
-from crawler.extract_page import match_key
+from crawler.extract_page import match_key, read_page
 from crawler.extract_people import clean_authors
 from crawler.models import PageMetadata
 
@@ -425,3 +426,15 @@ def test_byline_weekday_after_the_name_cut(raw: str, expected: str) -> None:
 def test_author_naming_the_site_or_an_organisation_passed_over(site_author: str) -> None:
     head = f'<meta name="author" content="{site_author}"><meta name="dc.creator" content="Claudia Lind">'
     assert page(head, url="https://www.pinkmag.de/a/story")["authors"] == ("Claudia Lind",)
+
+
+def test_visible_text_keeps_a_noscript_that_swallowed_the_page_and_drops_notices() -> None:
+    """An unclosed element inside <noscript> makes the parser put the rest of the page in it."""
+    story = "The council approved the new budget after a long debate about the harbour. " * 6
+    html = (
+        "<html><body><noscript><img src='/pixel.gif'> Please enable JavaScript.</noscript>"
+        f"<noscript><div class='wrap'><p>Posted on 3 March 2021</p><p>{story}</p></body></html>"
+    )
+    text = read_page(LexborHTMLParser(html), "https://news.example/a").visible_text
+    assert "The council approved the new budget" in text and "3 March 2021" in text
+    assert "enable JavaScript" not in text
