@@ -20,6 +20,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from crawler.extract_jsonld import JsonLd, read_jsonld
 
 _SPACE = re.compile(r"\s+")
+_UNCLEAN = re.compile(r"[^\S ]| {2}|[&\u00ad]")  # what ``clean`` would change besides the ends
 _KEY_DROP = re.compile(r"[\W_]+")
 _SECOND_LEVEL = frozenset({"co", "com", "org", "net", "ac", "gov", "edu", "ne", "or", "go", "gv"})
 
@@ -28,6 +29,8 @@ def clean(value: str | None) -> str | None:
     """Entities decoded, whitespace collapsed; ``None`` for an empty result."""
     if value is None:
         return None
+    if not _UNCLEAN.search(value):
+        return value.strip() or None
     cleaned = _SPACE.sub(" ", html.unescape(value)).replace("\u00ad", "").strip()
     return cleaned or None
 
