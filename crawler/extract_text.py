@@ -1,25 +1,37 @@
 """Main-text extraction (boilerplate removal) over a selectolax Lexbor tree.
 
-1. Strip hard noise (scripts, styles, navigation, hidden and ARIA furniture) from the whole tree.
+1. Strip hard noise (scripts, styles, navigation, hidden and ARIA furniture) from the whole body; a
+   ``<noscript>`` with a real text (the page for readers without JavaScript) stays.
 2. Choose the article container, without touching the tree:
    * JSON-LD ``articleBody`` given: the deepest element holding >= 85% of the page paragraphs whose
-     text appears in it;
-   * else ``itemprop=articleBody``;
+     text appears in it, unless the scorer's container holds three times its text (the
+     ``articleBody`` was one live-blog update or a cut-short teaser);
+   * else ``itemprop=articleBody`` (with its sibling paragraphs when each one carries the property);
    * else Readability-style scoring: every paragraph (``p``, ``pre``, ``td``, a ``div``'s own text...)
      gives points (1 + commas + length) to its five nearest ancestors, ancestors start from a tag and
      class/id weight, and the best score times (1 - link density) wins. Paragraphs inside containers
      whose class/id names boilerplate are ignored on the first pass, counted on a retry when the first
      pass finds almost nothing (so a page that calls its wrapper "sticky-header" still works).
+     On a page with two or more ``<article>`` elements, a candidate inside the article holding the
+     headline (``h1``) wins over a better one elsewhere (a second story below the first).
      Siblings of the winner that score well or read like prose join it (articles split in parts).
      A small strict winner (page-builder pages: one text module per column) climbs to the ancestor
      that gathers clearly more paragraph text, or loses to a loose-pass winner with twice its text
-     (unless that one is a comment thread). WordPress taxonomy classes ("tag-...") and modifiers
-     ("has-ads") are ignored when reading class names. A one-paragraph ``articleBody`` (a truncated
-     summary) does not confine the container.
-3. A lead/standfirst block just before the container (in the article header) is put first.
+     (unless that one is a comment thread); a large one climbs too, more strictly and never above an
+     ``article``/``main`` element or the page's top-level wrappers (articles split over CMS modules).
+     WordPress taxonomy classes ("tag-..."), state modifiers ("has-ads", "Section--Ads") are ignored
+     when reading class names. A one-paragraph ``articleBody`` (a truncated summary) does not confine
+     the container. Prose boxes before the container, next to it, join it (a teaser or summary box).
+3. A lead/standfirst block before the container (class named lead/intro/teaser/chapo/... or the first
+   long text after the headline in a header) is put first.
 4. Inside the container, prune boilerplate (class/id words, link density, lists of headlines, forms)
-   and render one block per line: paragraphs, headings, list items and ``<br>``-separated runs.
+   and render one block per line: paragraphs, headings, list items and ``<br>``-separated runs; lines
+   that are only a date or a time are dropped.
 5. Fall back to the ``articleBody`` text itself when the markup gave much less.
+
+Cost: each whole-tree CSS query and each ``text()`` call is a walk over the tree, so the steps share
+measurements (link text per container from one query of the links, text sizes read once, whole-text
+size checks that stop early) and the renderer avoids per-word splitting where it can.
 
 Mutates the tree it is given: call it last.
 """
@@ -37,6 +49,7 @@ from crawler.extract_text_rules import (
     PARAGRAPHS,
     SPACE,
     TAG_WEIGHT,
+    at_least,
     class_id,
     class_weight,
     collapse_space,
@@ -44,6 +57,7 @@ from crawler.extract_text_rules import (
     link_density,
     size,
 )
+from crawler.extract_text_siblings import with_prose_siblings
 from crawler.extract_text_state import state_text
 
 _MIN_PARAGRAPH = 25
@@ -63,7 +77,11 @@ _LOOSE_GAIN = 2.0  # ... to a loose-pass winner with this many times its text
 _WIDEN_GAIN = 1.5  # an ancestor gathering this many times the paragraph text replaces a small winner
 _WIDEN_SHARE = 0.5  # ... when paragraphs make up this share of its text
 _WIDEN_LEVELS = 8
+_SPLIT_GAIN, _SPLIT_SHARE, _SPLIT_DENSITY = 1.5, 0.5, 0.25  # ... the stricter climb of a large winner
 _MERGE = 0.6  # a rival candidate this close to the best is another part of the same article
+_HINT_GAIN = 3.0  # a scored container with this many times the articleBody container's text wins
+_HEADED_SHARE = 0.3  # a candidate under the headline wins over a best this many times better elsewhere
+_MIN_BODY = 200  # an itemprop=articleBody with less text is a stub
 _MIN_STATE = 500  # markup text shorter than this is checked against the scripts' JSON state
 
 
@@ -179,10 +197,41 @@ def _common_ancestor(best: _Candidate, top: list[_Candidate], scores: dict[int, 
     return best
 
 
-def _best(scores: dict[int, _Candidate]) -> _Candidate | None:
-    top = sorted(scores.values(), key=lambda c: c.score, reverse=True)[:5]
+def _best(scores: dict[int, _Candidate], headed: LexborNode | None) -> _Candidate | None:
+    ranked = sorted(scores.values(), key=lambda c: c.score, reverse=True)
+    top = ranked[:5]
     best = _best_of(top)
-    return _common_ancestor(best, top, scores) if best is not None else None
+    if best is None:
+        return None
+    if headed is not None and not _related(best.node, headed):
+        own = _best_of([cand for cand in ranked if _inside(cand.node, headed)][:5])
+        if own is not None and own.score >= _HEADED_SHARE * best.score:
+            return own
+    return _common_ancestor(best, top, scores)
+
+
+def _inside(node: LexborNode, container: LexborNode) -> bool:
+    return node.mem_id == container.mem_id or any(
+        up.mem_id == container.mem_id for up in _ancestors(node, _HINT_LEVELS)
+    )
+
+
+def _related(node: LexborNode, container: LexborNode) -> bool:
+    return _inside(node, container) or _inside(container, node)
+
+
+def _headed_article(body: LexborNode) -> LexborNode | None:
+    """The ``<article>`` that holds the page's first ``<h1>`` (the headline), when the page has two or
+    more articles (a second story, teasers): the article text belongs under its headline."""
+    if len(body.css("article")) < 2:
+        return None
+    heading = body.css_first("h1")
+    if heading is None:
+        return None
+    for node in _ancestors(heading, _HINT_LEVELS):
+        if node.tag == "article":
+            return node
+    return None
 
 
 def _best_of(top: list[_Candidate]) -> _Candidate | None:
@@ -224,9 +273,18 @@ def _with_siblings(best: _Candidate, scores: dict[int, _Candidate]) -> list[Lexb
     return roots
 
 
-def _widen(root: LexborNode, paras: list[_Para], strict: bool) -> LexborNode:
+def _widen(
+    root: LexborNode, paras: list[_Para], strict: bool, *, split: bool = False, headed: LexborNode | None = None
+) -> LexborNode:
     """A small winner among sibling boxes (page-builder modules, one text block per column): climb to
-    the ancestor that gathers clearly more paragraph text while staying mostly paragraphs."""
+    the ancestor that gathers clearly more paragraph text while staying mostly paragraphs.
+
+    ``split``: the winner is already large but may be one part of an article split over boxes (live
+    blog entries, CMS text modules). Then the climb is stricter: more paragraph text, fewer links, and it
+    stops at an ``article``/``main`` element and below the page's top-level wrappers. It never leaves
+    the ``headed`` article (the one under the page's headline)."""
+    if (split and root.tag in {"article", "main"}) or (headed is not None and root.mem_id == headed.mem_id):
+        return root
     unlikely = _Unlikely()
     held: dict[int, int] = {}
     for para in paras:
@@ -237,16 +295,19 @@ def _widen(root: LexborNode, paras: list[_Para], strict: bool) -> LexborNode:
         weight = para.length
         for node in _ancestors(para.node, _WIDEN_LEVELS + 4):
             held[node.mem_id] = held.get(node.mem_id, 0) + weight
+    gain, share, density = (_SPLIT_GAIN, _SPLIT_SHARE, _SPLIT_DENSITY) if split else (_WIDEN_GAIN, _WIDEN_SHARE, 0.3)
     best, best_held = root, held.get(root.mem_id, 0)
     for node in _ancestors(root, _WIDEN_LEVELS):
-        if node.tag == "body":
+        parent = node.parent
+        if node.tag == "body" or (split and (parent is None or parent.tag in {"body", "html"})):
             break
         gathered = held.get(node.mem_id, 0)
-        if gathered < _WIDEN_GAIN * best_held:
-            continue
-        text_len = size(node.text())
-        if gathered >= _WIDEN_SHARE * text_len and link_density(node, text_len) < 0.3:
-            best, best_held = node, gathered
+        if gathered >= gain * best_held:
+            text_len = size(node.text())
+            if gathered >= share * text_len and link_density(node, text_len) < density:
+                best, best_held = node, gathered
+        if (split and node.tag in {"article", "main"}) or (headed is not None and node.mem_id == headed.mem_id):
+            break
     return best
 
 
@@ -285,39 +346,77 @@ def _hint_root(paras: list[_Para], hint: str) -> LexborNode | None:
     return min(holding, key=lambda c: c.score).node if holding else None
 
 
-def _preferred_root(tree: LexborHTMLParser) -> LexborNode | None:
-    bodies = [node for node in tree.css("[itemprop=articleBody], [itemprop=articlebody]") if size(node.text()) >= 200]
-    return max(bodies, key=lambda node: size(node.text())) if bodies else None
+def _preferred_root(tree: LexborHTMLParser) -> list[LexborNode]:
+    """The ``itemprop=articleBody`` element with most text, with its siblings that carry the same
+    property (templates that mark every paragraph as ``articleBody``); [] when there is none."""
+    bodies = tree.css("[itemprop=articleBody], [itemprop=articlebody]")
+    if not bodies:
+        return []
+    if len(bodies) == 1:
+        return bodies if at_least(bodies[0].text(), _MIN_BODY) else []
+    sizes = [size(node.text()) for node in bodies]
+    best = max(range(len(bodies)), key=sizes.__getitem__)
+    parent = bodies[best].parent
+    if parent is None:
+        return []
+    parts = [
+        (node, length)
+        for node, length in zip(bodies, sizes, strict=True)
+        if node.parent is not None and node.parent.mem_id == parent.mem_id
+    ]
+    return [node for node, _ in parts] if sum(length for _, length in parts) >= _MIN_BODY else []
 
 
 def _choose(tree: LexborHTMLParser, body: LexborNode, hint: str | None) -> list[LexborNode]:
-    paras = _paragraphs(body)
+    paras: list[_Para] | None = None
     if hint and size(hint) >= 200:
+        paras = _paragraphs(body)
         root = _hint_root(paras, hint)
         if root is not None and root.tag not in _LONE:  # a one-paragraph body is a truncated summary
-            return [root]
-    root = _preferred_root(tree)
-    if root is not None:
-        return [root]
+            scored = _scored(paras, body)
+            if scored and _outweighs(scored, root):
+                return with_prose_siblings(scored)
+            return with_prose_siblings([root])
+    preferred = _preferred_root(tree)
+    if preferred:
+        return with_prose_siblings(preferred)
+    scored = _scored(paras if paras is not None else _paragraphs(body), body)
+    return with_prose_siblings(scored) if scored else [body]
+
+
+def _outweighs(scored: list[LexborNode], hinted: LexborNode) -> bool:
+    """Whether the scorer's container holds far more text than the ``articleBody``'s: the
+    ``articleBody`` was one update of a live blog or a cut-short teaser, not the article."""
+    return sum(size(node.text()) for node in scored) >= _HINT_GAIN * size(hinted.text())
+
+
+def _scored(paras: list[_Para], body: LexborNode) -> list[LexborNode]:
+    """The scorer's article container(s): strict pass first, the loose pass when it finds little."""
     found: list[LexborNode] = []
     found_size = 0
+    headed = _headed_article(body)
     for strict in (True, False):
         scores = _score(paras, strict)
-        best = _best(scores)
+        best = _best(scores, headed)
         if best is None:
             continue
         roots = _with_siblings(best, scores)
         total = sum(size(node.text()) for node in roots)
         if len(roots) == 1 and total < _SMALL:
-            roots = [_widen(roots[0], paras, strict)]
+            roots = [_widen(roots[0], paras, strict, headed=headed)]
             total = size(roots[0].text())
+        elif strict:
+            base = roots[0] if len(roots) == 1 else roots[0].parent
+            wide = _widen(base, paras, strict, split=True, headed=headed) if base is not None else None
+            if wide is not None and wide is not base:
+                roots, total = [wide], size(wide.text())
         if strict and total >= _SMALL:
             return roots
         if not strict and found and (total < _LOOSE_GAIN * found_size or _in_comments(best.node)):
             return found
         if not strict or total >= _MIN_TEXT:
             found, found_size = roots, total
-    return found or [body]
+    return found
 
 
 def _from_hint(hint: str | None, text: str) -> str:
@@ -347,8 +446,8 @@ def extract_text(tree: LexborHTMLParser, *, title: str | None = None, hint: str 
             break
         lines.pop()  # a dangling "Related posts" / "Share" / "More on this" heading at the end
     text = _from_hint(hint, "\n".join(lines))
-    markup = size(text)
-    if markup < _MIN_STATE:  # the markup failed: a client-rendered page keeps its text in scripts
+    if not at_least(text, _MIN_STATE):  # the markup failed: a client-rendered page keeps its text in scripts
+        markup = size(text)
         state = state_text(tree, title)
         if sum(size(line) for line in state) >= 2 * markup:
             return "\n".join(state)

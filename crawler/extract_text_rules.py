@@ -12,32 +12,38 @@ import re
 
 from selectolax.lexbor import LexborNode
 
-# Subtrees that never hold article text: removed before anything is measured. An aside holding the h1
-# is broken markup (an unclosed <aside> swallowed the article); hidden "S:..." boxes are React streaming
-# boundaries whose content a script moves into place.
-HARD_NOISE = (
-    "script, style, noscript, template, svg, iframe, object, embed, canvas, dialog, button, select, "
-    "textarea, input, nav, aside:not(:has(h1)), menu, [hidden]:not([id^='S:']), [aria-hidden=true], "
-    "[role=navigation], [role=complementary]:not(:has(h1)), [role=contentinfo], [role=banner], [role=dialog], "
-    "[role=alert], [role=search], "
-    "[style*='display:none'], [style*='display: none']"
-)
+# Subtrees that never hold article text: removed before anything is measured (see
+# ``extract_text_clean.strip_noise``). An aside holding the h1 is broken markup (an unclosed <aside>
+# swallowed the article); hidden "S:..." boxes are React streaming boundaries whose content a script
+# moves into place.
+NOISE_TAGS = frozenset(
+    {
+        "script", "style", "template", "svg", "iframe", "object", "embed", "canvas", "dialog", "button",
+        "select", "textarea", "input", "nav", "menu",
+    }
+)  # fmt: skip
+NOISE_ROLES = frozenset({"navigation", "contentinfo", "banner", "dialog", "alert", "search"})
+# Elements whose attributes may mark them as noise (filtered further in Python: one cheap selector).
+NOISE_ATTRS = "[hidden], [aria-hidden], [role], [style*='display']"
 # class/id words of boilerplate containers (Readability's list plus common news-site furniture).
 UNLIKELY = re.compile(
     r"-ad-|\bads?\b|adverti|banner|breadcrumb|combx|comment|community|cookie|consent|disqus|extra|"
     r"footer|gdpr|legends|menu|related|remark|replies|rss|shoutbox|sidebar|skyscraper|social|sponsor|"
-    r"supplemental|agegate|pagination|pager|popup|newsletter|subscri|share|sharing|promo|recommend|"
-    r"outbrain|taboola|paywall|signup|modal|teaser|widget|author-?bio|toolbar|navbar|masthead|"
+    r"supplemental|agegate|pagination|pager(?![a-z])|popup|newsletter|subscri|share|sharing|promo|recommend|"
+    r"outbrain|taboola|paywall|signup|modal|teaser|widget(?!-?(?:wrap|container|inner))|author-?(?:bio|box|info|description)|about-?(?:the-?)?author|"
+    r"sabox|toolbar|navbar|masthead|"
     r"most-?(?:popular|read)|trending|read-?more|more-?stories|jump|print|tags?(?:list|cloud)?\b|"
     r"topics?\b|keywords?|infobox|overlay|further|also-?read|see-?also|recirc|upsell|donate|login",
     re.IGNORECASE,
 )
+# Words that name furniture wherever they stand in a compound class token.
+_FURNITURE_WORD = re.compile(r"related|comment|sidebar|recommend|popular|newsletter", re.IGNORECASE)
 # ... unless the same label also says it is the article.
 MAYBE = re.compile(r"\band\b|article|body|column|content|main|shadow|post|entry|story|text|prose", re.I)
 POSITIVE = re.compile(r"article|body|content|entry|hentry|h-entry|main|page|post|text|blog|story|prose", re.I)
 NEGATIVE = re.compile(
     r"hidden|banner|combx|comment|com-|contact|foot|footnote|gdpr|masthead|media|meta|outbrain|promo|"
-    r"related|scroll|share|shoutbox|sidebar|skyscraper|sponsor|shopping|tags|tool|widget|teaser|caption|"
+    r"related|scroll|share|shoutbox|sidebar|skyscraper|sponsor|shopping|tags(?![a-z])|tool|widget|teaser|caption|"
     r"credit|byline|author|newsletter|recommend|social",
     re.I,
 )
@@ -48,6 +54,8 @@ BODY_CLASS = re.compile(
     r"article__(?:body|content|text)|content[-_]?body|text[-_]?body|itemprop|paywall-content",
     re.I,
 )
+# A <noscript> with this much text is the page's text for readers without JavaScript (kept).
+NOSCRIPT_TEXT = 300
 # Elements whose own text is a paragraph for scoring.
 PARAGRAPHS = "p, pre, blockquote, td, h2, h3"
 # Elements that start a new output line.
@@ -85,6 +93,12 @@ BOILERPLATE_LINE = re.compile(
     r"read also|see also|leave a (?:comment|reply)|kommentar(?:e|) schreiben|ähnliche beiträge)\W*$",
     re.IGNORECASE,
 )
+# A line that is only a date and/or a time of day (a timestamp of the page or of a live-blog entry).
+DATE_LINE = re.compile(
+    r"(?:\d{1,2}[./]\s?\d{1,2}[./]\s?(?:\d{4}|\d{2})|\d{4}-\d{2}-\d{2})?,?\s*"
+    r"(?:\d{1,2}:\d{2}(?::\d{2})?\s*(?:uhr|am|pm|h)?)?",
+    re.IGNORECASE,
+)
 COMMAS = re.compile(r"[,\uff0c\u3001\u060c]")  # Latin, fullwidth, ideographic, Arabic
 SPACE = re.compile(r"\s+")
 MARK = "\u2029"  # block separator inserted by the renderer (a Unicode paragraph separator)
@@ -92,16 +106,21 @@ SPACE_BUT_MARK = re.compile(r"[^\S\u2029]+")
 
 
 # Class tokens that describe the content, not the box: WordPress taxonomy classes ("tag-football",
-# "category-comments") and state modifiers ("has-ads", "section--has-sidebar").
+# "category-comments") and state modifiers ("has-ads", "section--has-sidebar", "Section--Ads").
 _CACHED_LABEL = 256  # longer class/id labels are rare: matched without the cache (bounded memory)
 _CONTENT_TOKENS = re.compile(r"\b(?:tag|category|has|with)-\S*", re.IGNORECASE)
+# A BEM modifier that says what a box holds ("Section--Ads": a section with ad slots), not what it is.
+_MODIFIER = re.compile(r"--(?:ads?\b|has-|with-)\S*", re.IGNORECASE)
 
 
 def class_id(node: LexborNode) -> str:
     attrs = node.attributes
     label = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
-    if "-" in label and ("tag-" in label or "category-" in label or "has-" in label or "with-" in label):
-        return _CONTENT_TOKENS.sub(" ", label)
+    if "-" in label:
+        if "--" in label:
+            label = _MODIFIER.sub("", label)
+        if "tag-" in label or "category-" in label or "has-" in label or "with-" in label:
+            return _CONTENT_TOKENS.sub(" ", label)
     return label
 
 
@@ -110,15 +129,26 @@ def class_weight(node: LexborNode) -> int:
     return _label_weight(label) if len(label) <= _CACHED_LABEL else _label_weight.__wrapped__(label)
 
 
+# The class/id patterns compiled without IGNORECASE, for labels lowered once: a case-insensitive
+# alternation of many words is several times slower (the patterns are all lower case).
+_UNLIKELY_LOWER = re.compile(UNLIKELY.pattern)
+_MAYBE_LOWER = re.compile(MAYBE.pattern)
+_NEGATIVE_LOWER = re.compile(NEGATIVE.pattern)
+_POSITIVE_LOWER = re.compile(POSITIVE.pattern)
+_BODY_CLASS_LOWER = re.compile(BODY_CLASS.pattern)
+_FURNITURE_LOWER = re.compile(_FURNITURE_WORD.pattern)
+
+
 @functools.lru_cache(maxsize=8192)
 def _label_weight(label: str) -> int:
     """The class/id weight of one label (labels repeat across nodes and pages: cached)."""
     if len(label) < 2:
         return 0
-    weight = 25 if BODY_CLASS.search(label) else 0
-    if NEGATIVE.search(label):
+    label = label.lower()
+    weight = 25 if _BODY_CLASS_LOWER.search(label) else 0
+    if _NEGATIVE_LOWER.search(label):
         weight -= 25
-    if POSITIVE.search(label):
+    if _POSITIVE_LOWER.search(label):
         weight += 25
     return weight
 
@@ -133,13 +163,55 @@ def is_unlikely(node: LexborNode) -> bool:
 
 @functools.lru_cache(maxsize=8192)
 def _unlikely_label(label: str) -> bool:
-    """Whether a class/id label names boilerplate and not the article (cached per label)."""
-    return bool(UNLIKELY.search(label)) and not MAYBE.search(label)
+    """Whether a class/id label names boilerplate and not the article (cached per label): a boilerplate
+    word, and no class token whose last word says "article" ("post-content sidebar" and
+    "paywall-content" are kept; "entry-footer" and "story-share" are furniture: in a compound the
+    last word names the thing)."""
+    label = label.lower()
+    if not _UNLIKELY_LOWER.search(label):
+        return False
+    if not _MAYBE_LOWER.search(label):
+        return True
+    return not any(_content_token(token) for token in label.split())
+
+
+def _content_token(token: str) -> bool:
+    """A (lower-case) class token whose last article-ish word comes after its last boilerplate word,
+    and that has no word naming a box of other stories or reader contributions ("related_posts",
+    "comment-content")."""
+    maybe = [match.end() for match in _MAYBE_LOWER.finditer(token)]
+    if not maybe or _FURNITURE_LOWER.search(token):
+        return False
+    unlikely = [match.end() for match in _UNLIKELY_LOWER.finditer(token)]
+    return not unlikely or maybe[-1] > unlikely[-1]
 
 
 def size(text: str) -> int:
     """Characters of ``text`` that are not plain whitespace (no per-word objects, unlike ``split``)."""
-    return len(text) - text.count(" ") - text.count("\n") - text.count("\t") - text.count("\r")
+    count = len(text) - text.count(" ")
+    if "\n" in text:  # a membership test is a fast scan; a count is a slower one
+        count -= text.count("\n")
+    if "\t" in text:
+        count -= text.count("\t")
+    if "\r" in text:
+        count -= text.count("\r")
+    return count
+
+
+def at_least(text: str, amount: int) -> bool:
+    """``size(text) >= amount``, reading only as much of a long text as it needs."""
+    if amount <= 0:
+        return True
+    if len(text) < amount:
+        return False
+    start, total = 0, 0
+    step = 2 * amount
+    while start < len(text):
+        total += size(text[start : start + step])
+        if total >= amount:
+            return True
+        start += step
+    return False
 
 
 def link_density(node: LexborNode, text_len: int) -> float:

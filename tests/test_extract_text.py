@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import random
 import time
 import tracemalloc
 
 from selectolax.lexbor import LexborHTMLParser
 
 from crawler.extract_text import extract_text
+from crawler.extract_text_clean import _block_texts
+from crawler.extract_text_rules import MARK, at_least, size
 
 P1 = "The council approved the new budget on Tuesday, after a long debate about schools and roads."
 P2 = "Critics said the plan, which raises fees for parking, would hurt small shops in the centre."
@@ -259,3 +262,174 @@ def test_loose_pass_wins_when_the_strict_winner_is_small() -> None:
     article = "".join(f"<p>{p}</p>" for p in [P1, P2, P3, P4] * 3)
     page = f'{notice}<div class="layout sidebar-left"><div><div>{article}</div></div></div>'
     assert _text(page).splitlines() == [P1, P2, P3, P4] * 3
+
+
+# ---------------------------------------------------------------- boxes around the chosen container
+
+
+def test_prose_box_before_the_body_joins_it() -> None:
+    # A teaser box and the body are sibling boxes; the teaser reads like prose, so it belongs to the
+    # article. The newsletter box after the body does not (what follows an article is furniture).
+    teaser = "The council approved the budget, and shop owners are already planning their protest."
+    after = '<div class="box">Get our newsletter with the best stories. It is free, every morning.</div>'
+    page = (
+        f'<div class="article"><div class="teaser-text"><p>{teaser}</p></div>'
+        f'<div class="news-text-wrap"><p>{P1}</p><p>{P2}</p><p>{P3}</p><p>{P4}</p></div>{after}</div>'
+    )
+    assert _text(page).splitlines() == [teaser, P1, P2, P3, P4]
+
+
+def test_prose_box_with_links_or_images_does_not_join() -> None:
+    links = '<div><a href="/a">Council news</a> and <a href="/b">more stories from the city hall today</a>.</div>'
+    image = '<div><img src="a.jpg"> A picture of the council meeting on a rainy Tuesday evening.</div>'
+    page = f"<div>{links}{image}<div class='body'><p>{P1}</p><p>{P2}</p><p>{P3}</p><p>{P4}</p></div></div>"
+    text = _text(page)
+    assert "Council news" not in text
+    assert "rainy Tuesday" not in text
+
+
+def test_every_articlebody_paragraph_is_read() -> None:
+    # Templates that mark each paragraph as itemprop=articleBody: all of them, not the longest.
+    paras = "".join(f'<p itemprop="articleBody">{p}</p>' for p in (P1, P2, P3, P4))
+    assert _text(f"<main><article>{paras}</article></main>").splitlines() == [P1, P2, P3, P4]
+
+
+def test_lead_named_in_other_languages_and_further_up() -> None:
+    # The lead sits in a box two levels above the body's box; its class is French ("chapo").
+    lead = "Le conseil municipal a approuvé le budget, malgré la colère des commerçants du centre-ville."
+    page = (
+        f'<article><div class="intro-block"><div class="chapo"><p>{lead}</p></div></div>'
+        f'<div class="content"><div class="col"><div class="text">'
+        f"<p>{P1}</p><p>{P2}</p><p>{P3}</p><p>{P4}</p></div></div></div></article>"
+    )
+    assert _text(page).splitlines() == [lead, P1, P2, P3, P4]
+
+
+def test_first_long_text_after_the_headline_is_the_lead() -> None:
+    standfirst = "Parking fees rise across the city centre, and shop owners say they will lose customers."
+    page = (
+        f"<article><header><span>Politics</span><h1>Budget approved</h1><h2>{standfirst}</h2>"
+        f'<span class="byline">By J. Doe</span></header>'
+        f'<div class="story"><p>{P1}</p><p>{P2}</p><p>{P3}</p><p>{P4}</p></div></article>'
+    )
+    lines = _text(page, title="Budget approved").splitlines()
+    assert lines == [standfirst, P1, P2, P3, P4]
+
+
+def test_cookie_box_is_not_a_lead() -> None:
+    notice = "We use cookies to improve your experience. By continuing you accept our use of cookies."
+    page = (
+        f'<div class="cookie-intro"><p>{notice}</p></div>'
+        f'<div class="story"><p>{P1}</p><p>{P2}</p><p>{P3}</p><p>{P4}</p></div>'
+    )
+    assert "cookies" not in _text(page)
+
+
+# ---------------------------------------------------------------- containers: hints, two articles, split bodies
+
+
+def test_articlebody_of_one_live_update_does_not_confine_the_text() -> None:
+    # A live blog's JSON-LD articleBody is one short update; the article has far more text.
+    update = "The mayor has just arrived at the town hall, where the vote is about to start."
+    updates = "".join(f'<div class="update"><p>{text}</p></div>' for text in (update, "Doors are now closed."))
+    story = "".join(f"<p>{p}</p>" for p in (P1, P2, P3, P4, P5))
+    page = f'<article><div class="story">{story}</div><div class="live">{updates}</div></article>'
+    lines = _text(page, hint=update + " " + update[:40] * 4).splitlines()
+    assert lines[:5] == [P1, P2, P3, P4, P5]
+
+
+def test_article_under_the_headline_wins_over_a_longer_second_article() -> None:
+    first = "".join(f"<p>{p}</p>" for p in (P1, P2, P3))
+    second = "".join(f"<p>{p} {p}</p>" for p in (P4, P5, P4, P5))
+    page = (
+        f'<main><article class="story"><h1>Budget approved</h1><div class="text">{first}</div></article>'
+        f'<div class="next"><article class="story"><h2>Protest planned</h2><div class="text">{second}</div>'
+        "</article></div></main>"
+    )
+    assert _text(page, title="Budget approved").splitlines() == [P1, P2, P3]
+
+
+def test_large_winner_split_over_text_modules_is_widened() -> None:
+    # A CMS renders each paragraph group as its own module; the best module is large on its own,
+    # but the article is all modules together.
+    def module(paras: tuple[str, ...]) -> str:
+        return f'<section class="module"><div class="rich">{"".join(f"<p>{p}</p>" for p in paras)}</div></section>'
+
+    modules = module((P1, P2, P3, P4, P5, P1, P2)) + module((P3, P4)) + module((P5, P1))
+    page = f'<main><article class="story"><div class="modules">{modules}</div></article></main>'
+    assert _text(page).splitlines() == [P1, P2, P3, P4, P5, P1, P2, P3, P4, P5, P1]
+
+
+# ---------------------------------------------------------------- class names
+
+
+def test_camel_case_and_layout_class_names_are_not_boilerplate() -> None:
+    # "tagStyle_x" is not "tags", "APageRoot" is not "pager", "widget-wrap" is a page builder's box,
+    # "Section--Ads" is a section that holds ad slots: all hold the article's text.
+    page = (
+        f'<div class="APageRoot__Sections"><section class="Report__Section--Ads"><p class="tagStyle_x1">{P1}</p>'
+        f'<p class="tagStyle_x1">{P2}</p></section><div class="elementor-widget-wrap"><p>{P3}</p><p>{P4}</p></div>'
+        "</div>"
+    )
+    assert _text(page).splitlines() == [P1, P2, P3, P4]
+
+
+def test_compound_class_names_read_by_their_last_word() -> None:
+    footer = '<div class="entry-footer"><p>Posted in News. Tagged budget, parking and city council.</p></div>'
+    paywall = f'<div class="paywall-content"><p>{P4}</p></div>'
+    author = '<div class="author-info"><p>Jane Doe writes about the city council and its budget.</p></div>'
+    text = _text(_article(f"<p>{P1}</p><p>{P2}</p><p>{P3}</p>{paywall}{footer}{author}"))
+    assert text.splitlines() == [P1, P2, P3, P4]
+
+
+def test_boxes_with_class_and_id_are_counted_once() -> None:
+    # A selector list returns a node once per alternative it matches: a box with a class and an id
+    # comes twice, and must be taken out (and its text subtracted) once.
+    shares = "".join(f'<div class="share-{i}" id="share{i}">Share this story with friends</div>' for i in range(6))
+    text = _text(_article(f"<p>{P1}</p>{shares}<p>{P2}</p><p>{P3}</p>"))
+    assert text.splitlines() == [P1, P2, P3]
+
+
+# ---------------------------------------------------------------- noise and rendering
+
+
+def test_long_noscript_text_is_kept_short_one_dropped() -> None:
+    body = "".join(f"<p>{p}</p>" for p in (P1, P2, P3, P4))
+    page = f'<noscript><img src="a.jpg">Please enable JavaScript.</noscript><noscript><div>{body}</div></noscript>'
+    text = _text(page)
+    assert text.splitlines() == [P1, P2, P3, P4]
+
+
+def test_soft_hyphens_and_timestamp_lines_are_dropped() -> None:
+    hyphenated = "The coun\u00adcil ap\u00adproved the bud\u00adget on Tuesday, after a long debate about schools."
+    page = _article(f"<p>23.10.2018</p><p>{hyphenated}</p><p>19:49</p><p>{P2}</p><p>3:59 PM</p><p>{P3}</p>")
+    assert _text(page).splitlines() == [hyphenated.replace("\u00ad", ""), P2, P3]
+
+
+def test_block_texts_match_split_and_join() -> None:
+    # The ASCII fast path (no per-word split when a run holds single spaces only) must give exactly
+    # what whitespace splitting gives.
+    rng = random.Random(7)
+    alphabet = " \n\t\r\x0b\x0c\x1c\x1fab.\u00a0\u2009"
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet + MARK) for _ in range(rng.randint(0, 40)))
+        assert _block_texts(text) == [" ".join(part.split()) for part in text.split(MARK)]
+
+
+def test_size_and_at_least() -> None:
+    rng = random.Random(3)
+    for _ in range(3000):
+        text = "".join(rng.choice(" \n\t\rab") for _ in range(rng.randint(0, 60)))
+        expected = len(text) - sum(text.count(char) for char in " \n\t\r")
+        assert size(text) == expected
+        amount = rng.randint(-1, 40)
+        assert at_least(text, amount) == (expected >= amount)
+
+
+def test_long_paragraph_stays_whatever_its_class() -> None:
+    # "com-paragraph" holds Readability's "com-" (comments); a long paragraph is text all the same,
+    # a short one with such a class ("p.caption") is not.
+    long_paras = "".join(f'<p class="com-paragraph">{p} {p} {p}</p>' for p in (P1, P2, P3, P4, P5))
+    caption = '<p class="caption">Photo: J. Doe</p>'
+    text = _text(f'<div class="story">{long_paras}{caption}</div>')
+    assert text.splitlines() == [f"{p} {p} {p}" for p in (P1, P2, P3, P4, P5)]
