@@ -18,6 +18,7 @@ from urllib.parse import urljoin, urlsplit
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from crawler.extract_jsonld import JsonLd, read_jsonld
+from crawler.extract_text_rules import NOSCRIPT_TEXT
 
 _SPACE = re.compile(r"\s+")
 _UNCLEAN = re.compile(r"[^\S ]| {2}|[&\u00ad]")  # what ``clean`` would change besides the ends
@@ -139,9 +140,6 @@ class Page:
 _WALKED = "meta, script, base[href], link[rel][href], html, h1, article, main, [itemprop], a[rel]"
 
 
-NOSCRIPT_KEPT = 300  # characters of text from which a <noscript> is content, not a notice
-
-
 def drop_noscript(tree: LexborHTMLParser) -> None:
     """Remove ``<noscript>`` notices and pixels, but unwrap one holding content.
 
@@ -149,7 +147,7 @@ def drop_noscript(tree: LexborHTMLParser) -> None:
     the page, and pages rendered by scripts keep their article copy in one: neither may be thrown away.
     """
     for node in tree.css("noscript"):
-        if len(node.text(deep=True)) >= NOSCRIPT_KEPT:
+        if len(node.text(deep=True)) >= NOSCRIPT_TEXT:
             node.unwrap()
         else:
             node.decompose()
