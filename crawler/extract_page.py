@@ -198,7 +198,11 @@ def read_page(tree: LexborHTMLParser, url: str | None) -> Page:
     page = Page(tree=tree, url=url)
     scripts: list[str] = []
     base: str | None = None
+    seen: set[int] = set()
     for node in tree.css(_WALKED):
+        if node.mem_id in seen:  # a node matching two of the selectors comes back once for each
+            continue
+        seen.add(node.mem_id)
         tag = node.tag or ""
         attrs = node.attributes
         if tag == "meta":

@@ -438,3 +438,15 @@ def test_visible_text_keeps_a_noscript_that_swallowed_the_page_and_drops_notices
     text = read_page(LexborHTMLParser(html), "https://news.example/a").visible_text
     assert "The council approved the new budget" in text and "3 March 2021" in text
     assert "enable JavaScript" not in text
+
+
+def test_read_page_reads_each_element_once() -> None:
+    """Elements matching two of the walk's selectors (a <meta> or <h1> with itemprop) count once."""
+    html = (
+        "<html><head><meta itemprop='name' content='Story'></head><body>"
+        "<h1 itemprop='headline'>Story</h1><a rel='tag' itemprop='about' href='/t'>Harbour</a></body></html>"
+    )
+    page = read_page(LexborHTMLParser(html), "https://news.example/a")
+    assert page.meta["name"] == ["Story"]
+    assert len(page.all_headings) == 1 and len(page.tag_links) == 1
+    assert page.itemprop("headline") == "Story"
