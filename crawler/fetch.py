@@ -221,15 +221,9 @@ class Fetcher:
         body = bytearray()
         started = time.monotonic()
         while True:
-            # our own per-read deadline: aiohttp's sock_read timer stops on some malformed chunked bodies
-            try:
-                async with asyncio.timeout(self.settings.read_timeout_s or None):
-                    chunk = await response.content.read(_READ_CHUNK)
-            except TimeoutError as exc:
-                total = self.settings.total_timeout_s
-                over = bool(total) and time.monotonic() - request_started >= total * 0.95
-                kind = "request took longer than the total timeout" if over else "no data within the read timeout"
-                raise RetryableFetchError(f"timed out: {kind}") from exc
+            chunk = response.content.read_nowait(_READ_CHUNK)  # what has arrived already needs no deadline
+            if not chunk and not response.content.at_eof():
+                chunk = await self._read_within_deadline(response, request_started)
             if not chunk:
                 break
             body += chunk
@@ -240,6 +234,17 @@ class Fetcher:
             raise RetryableFetchError(f"truncated body: {len(body):,} of {declared:,} bytes")
         return bytes(body)
 
+
+    async def _read_within_deadline(self, response: aiohttp.ClientResponse, request_started: float) -> bytes:
+        # our own per-read deadline: aiohttp's sock_read timer stops on some malformed chunked bodies
+        try:
+            async with asyncio.timeout(self.settings.read_timeout_s or None):
+                return await response.content.read(_READ_CHUNK)
+        except TimeoutError as exc:
+            total = self.settings.total_timeout_s
+            over = bool(total) and time.monotonic() - request_started >= total * 0.95
+            kind = "request took longer than the total timeout" if over else "no data within the read timeout"
+            raise RetryableFetchError(f"timed out: {kind}") from exc
 
     def _check_rate(self, received: int, elapsed_s: float) -> None:
         """Abandon a body that trickles in (a slow-drip server) once the grace period is over."""
