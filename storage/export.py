@@ -3,7 +3,8 @@
 The front matter is the seed's own record for the article (same keys, order and values, read and
 written with the lossless YAML of ``storage.seedyaml``) plus an ``archive`` block of what was
 archived; the body is the main text. Every file is written under a temporary name, then renamed,
-so an interrupted export leaves no half-written file. Names cannot leave the output folder.
+so an interrupted export leaves no half-written file; a file that already holds the same text is
+left as it is. Names cannot leave the output folder.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import json
 import os
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,7 @@ from typing import Any
 import frontmatter
 
 from storage.export_hugo import hugo_keys, write_site_files
+from storage.export_rows import ArticleRows
 from storage.records import ArchivedArticle, ArchivedImage, claim_holds
 from storage.seedyaml import SeedYAMLHandler, dump_yaml
 from storage.store import Store
@@ -35,6 +38,8 @@ _EXTENSIONS = {
     "image/vnd.microsoft.icon": "ico", "image/heic": "heic", "image/heif": "heif",
 }
 IMAGES_DIR = "images"
+_READ = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
 MAX_SLUG = 60
 
 
@@ -68,19 +73,32 @@ def _seed_fields(seed_text: str) -> dict[str, Any]:
     return dict(frontmatter.loads(seed_text, handler=_HANDLER).metadata)
 
 
+_parsed: tuple[str, dict[str, Any]] | None = None  # the last seed's fields and their parse
+
+
+def _seed_record(fields: str) -> dict[str, Any]:
+    """``fields`` parsed, once for a run of articles that share the very same text object (one seed's)."""
+    global _parsed
+    parsed = _parsed
+    if parsed is None or parsed[0] is not fields:
+        parsed = _parsed = (fields, json.loads(fields))
+    return parsed[1]
+
+
 def seed_item(article: ArchivedArticle, item_path: str | None = None) -> dict[str, Any]:
     """The seed's own mapping for the article (or for ``item_path``: "" is the whole record).
 
     Read from the fields stored as JSON at crawl time; the YAML text is parsed only when JSON
-    could not hold them.
+    could not hold them. The mapping is new; the values in it may be shared with the seed's other
+    articles (the parse is reused while they come one after another): read them, do not change them.
     """
     if article.seed_fields is not None:
-        record: dict[str, Any] = json.loads(article.seed_fields)
+        record = _seed_record(article.seed_fields)
     else:
         record = copy.deepcopy(_seed_fields(article.seed_text))
     match = _ITEM.fullmatch(article.item_path if item_path is None else item_path)
     if match is None:
-        return record
+        return dict(record)
     return dict(record["related"][int(match.group(1))])
 
 
@@ -112,16 +130,40 @@ def archive_block(article: ArchivedArticle) -> dict[str, Any]:
 
 
 _BLOCK_KEY = re.compile(r"[^\s#\-\[{?&*!|>'\"%@`][^\n]*?:(?:\s|$)")
+_BOUNDARY = re.compile(r"-{3,}\s*$", re.MULTILINE)  # python-frontmatter's YAML boundary, less its "^"
+
+
+def split_front_matter(text: str) -> tuple[str, str]:
+    """The front matter and the rest, as ``SeedYAMLHandler().split(text)`` has them (ValueError without).
+
+    The same boundaries (a line starting with three or more dashes), found from the lines that start
+    with "---" instead of by trying the pattern at every character.
+    """
+    bounds: list[re.Match[str]] = []
+    at = 0
+    while len(bounds) < 2:
+        start = text.find("---", at)
+        if start < 0:
+            raise ValueError("no front matter")
+        found = _BOUNDARY.match(text, start) if start == 0 or text[start - 1] == "\n" else None
+        if found is None:
+            at = start + 1
+        else:
+            bounds.append(found)
+            at = found.end()
+    return text[bounds[0].end():bounds[1].start()], text[bounds[1].end():]
 
 
 def original_front_matter(seed_text: str) -> str | None:
     """The seed's own front-matter text when more keys can simply follow it (a block mapping)."""
     try:
-        front, _ = _HANDLER.split(seed_text)
+        front, _ = split_front_matter(seed_text)
     except ValueError:
         return None
-    lines = [line for line in front.splitlines() if line.strip() and not line.lstrip().startswith("#")]
-    if not lines or not _BLOCK_KEY.match(lines[0]) or any(line.startswith(("...", "---")) for line in lines):
+    lines = front.splitlines()
+    first = next((line for line in lines if line.strip() and not line.lstrip().startswith("#")), None)
+    # a line starting with "..." or "---" is neither blank nor a comment: all lines can be searched
+    if first is None or not _BLOCK_KEY.match(first) or any(line.startswith(("...", "---")) for line in lines):
         return None
     return front.rstrip() + "\n"
 
@@ -157,25 +199,54 @@ def render_article(article: ArchivedArticle, *, site: str | None = None) -> tupl
 _SAFE_NAME = re.compile(r"(?:images/)?[a-z0-9][a-z0-9.-]*")
 
 
-def _inside(folder: Path, name: str) -> Path:
+def _inside(folder: Path | str, name: str) -> str:
     """``folder/name``, refusing any name that is not one of ours (so nothing can leave the folder)."""
     if not _SAFE_NAME.fullmatch(name) or ".." in name:
         raise ValueError(f"export name {name!r} would leave {folder}")
-    return folder / name
+    return f"{folder}/{name}"
 
 
-def write_atomically(path: Path, data: bytes) -> None:
+def write_atomically(path: Path | str, data: bytes) -> None:
     """Write to a temporary name in the same folder, then rename: never a half-written file."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    folder, name = os.path.split(path)
+    tmp = f"{folder}{os.sep}.{name}.{os.getpid()}.tmp"
+    fd = os.open(tmp, _CREATE, 0o666)
     try:
-        tmp.write_bytes(data)
-        tmp.replace(path)
-    finally:
+        try:
+            with memoryview(data) as view:
+                written = 0
+                while written < len(view):
+                    written += os.write(fd, view[written:])
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)  # noqa: PTH105 (one file per article: no Path objects on the way)
+    except BaseException:
         with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
+            Path(tmp).unlink()
+        raise
 
 
-async def write_images(store: Store, out_dir: Path, article: ArchivedArticle) -> int:
+def write_if_changed(path: Path | str, data: bytes) -> bool:
+    """``write_atomically`` unless the file already holds exactly ``data``: a re-export leaves an
+    unchanged file (and its modification time) alone, which costs far less than replacing it."""
+    try:
+        fd = os.open(path, _READ)
+    except FileNotFoundError:
+        pass
+    else:
+        try:
+            if os.fstat(fd).st_size == len(data) and os.read(fd, len(data) + 1) == data:
+                return False
+        finally:
+            os.close(fd)
+    write_atomically(path, data)
+    return True
+
+
+ReadBlob = Callable[[str], bytes | None]
+
+
+def write_images(read_blob: ReadBlob, out_dir: Path | str, article: ArchivedArticle) -> int:
     """Each image file of the article under ``out_dir/images``, once per content hash; how many were new."""
     written = 0
     for image in article.images:
@@ -183,9 +254,12 @@ async def write_images(store: Store, out_dir: Path, article: ArchivedArticle) ->
         if name is None or image.sha256 is None:
             continue
         path = _inside(out_dir, name)
-        if path.exists() and path.stat().st_size == image.byte_size:
-            continue  # written once per content hash
-        data = await store.read_blob(image.sha256)
+        try:
+            if os.stat(path).st_size == image.byte_size:  # noqa: PTH116 (a str path: one stat per image)
+                continue  # written once per content hash
+        except FileNotFoundError:
+            pass
+        data = read_blob(image.sha256)
         if data is not None:
             write_atomically(path, data)
             written += 1
@@ -195,19 +269,20 @@ async def write_images(store: Store, out_dir: Path, article: ArchivedArticle) ->
 class MarkdownSink:
     """Writes each article's file (and its images) whole as it comes; ``commit`` adds the site files."""
 
-    def __init__(self, store: Store, out_dir: Path, *, site: str | None = None) -> None:
-        self.store, self.out_dir, self.site = store, out_dir, site
+    def __init__(self, out_dir: Path, read_blob: ReadBlob, *, site: str | None = None) -> None:
+        self.out_dir, self.read_blob, self.site = out_dir, read_blob, site
+        self._folder = str(out_dir)
         self.figures = {"files": 0, "images": 0}
         out_dir.mkdir(parents=True, exist_ok=True)
         (out_dir / IMAGES_DIR).mkdir(exist_ok=True)
 
-    async def write(self, article: ArchivedArticle) -> None:
+    def write(self, article: ArchivedArticle) -> None:
         name, text = render_article(article, site=self.site)
-        write_atomically(_inside(self.out_dir, name), text.encode("utf-8"))
-        self.figures["images"] += await write_images(self.store, self.out_dir, article)
+        write_if_changed(_inside(self._folder, name), text.encode("utf-8"))
+        self.figures["images"] += write_images(self.read_blob, self._folder, article)
         self.figures["files"] += 1
 
-    async def commit(self) -> tuple[Path, ...]:
+    def commit(self) -> tuple[Path, ...]:
         if self.site == "hugo":
             write_site_files(self.out_dir, write_atomically)
         return (self.out_dir,)
@@ -218,8 +293,10 @@ class MarkdownSink:
 
 async def export_markdown(store: Store, out_dir: Path, *, site: str | None = None) -> int:
     """Export every archived article; return how many files were written."""
-    sink = MarkdownSink(store, out_dir, site=site)
-    async for article in store.iter_articles():
-        await sink.write(article)
-    await sink.commit()
+    with ArticleRows(store.path) as rows:
+        sink = MarkdownSink(out_dir, rows.read_blob, site=site)
+        for batch in rows.batches():
+            for article in batch:
+                sink.write(article)
+        sink.commit()
     return sink.figures["files"]

@@ -3,12 +3,16 @@
 ``run_export(store, options, on_progress=...)`` takes an ``ExportOptions`` and returns an
 ``ExportReport``. Formats: ``markdown`` (optionally ``site="hugo"``), ``jsonl``, ``warc``, ``wacz``;
 each writer ("sink") has ``write(article)``, ``commit()`` (files into place) and ``discard()`` (an
-interrupted export leaves no half-written file). An incremental export reads and, once finished,
-updates the mark of its output path in ``export_marks``.
+interrupted export leaves no half-written file). The file formats (markdown, jsonl) read and write
+synchronously, a batch of articles at a time (``storage.export_rows``), and let the event loop run
+between batches (a cancellation stops the export there); WARC and WACZ read the exchanges through
+the store. An incremental export reads and, once finished, updates the mark of its output path in
+``export_marks``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import time
@@ -17,7 +21,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from storage.errors import StoreError
-from storage.export import MarkdownSink, seed_item
+from storage.export import seed_item
+from storage.export_rows import ArticleRows
 from storage.export_select import (
     ExportSelection,
     current_mark,
@@ -29,6 +34,7 @@ from storage.records import ArchivedArticle, record
 from storage.store import Store
 
 FORMATS = ("markdown", "jsonl", "warc", "wacz")
+FILE_FORMATS = ("markdown", "jsonl")  # written from ArticleRows; the others from the store's exchanges
 DEFAULT_WARC_BYTES = 1_000_000_000  # files roll at this size
 SITES = ("hugo",)
 ProgressCallback = Callable[[int, Mapping[str, int]], None]
@@ -40,6 +46,18 @@ class Sink(Protocol):
     async def write(self, article: ArchivedArticle) -> Any: ...
 
     async def commit(self) -> tuple[Path, ...]: ...
+
+    def discard(self) -> None: ...
+
+
+class FileSink(Protocol):
+    """A writer of the file formats: synchronous, fed by ``ArticleRows`` (images through its ``read_blob``)."""
+
+    figures: dict[str, int]
+
+    def write(self, article: ArchivedArticle) -> None: ...
+
+    def commit(self) -> tuple[Path, ...]: ...
 
     def discard(self) -> None: ...
 
@@ -84,18 +102,24 @@ def check_options(options: ExportOptions) -> None:
         raise StoreError(f"{options.out} is a file: --format {options.format} writes into a folder")
 
 
-def _sink(store: Store, options: ExportOptions) -> Sink:
-    # imported here: warcio and wacz are heavy, and a crawl never needs them
-    from storage.export_jsonl import JsonlSink
-    from storage.export_wacz import WaczSink
-    from storage.export_warc import WarcSink
-
+def _file_sink(rows: ArticleRows, options: ExportOptions) -> FileSink:
     if options.format == "markdown":
-        return MarkdownSink(store, options.out, site=options.site)
-    if options.format == "jsonl":
-        return JsonlSink(store, options.out, append=options.incremental)
+        from storage.export import MarkdownSink
+
+        return MarkdownSink(options.out, rows.read_blob, site=options.site)
+    from storage.export_jsonl import JsonlSink
+
+    return JsonlSink(options.out, rows.read_blob, append=options.incremental)
+
+
+def _sink(store: Store, options: ExportOptions) -> Sink:
+    # imported here: warcio and wacz are heavy, and the other formats never need them
     if options.format == "warc":
+        from storage.export_warc import WarcSink
+
         return WarcSink(store, options.out, max_bytes=options.warc_max_bytes)
+    from storage.export_wacz import WaczSink
+
     return WaczSink(store, options.out, max_bytes=options.warc_max_bytes)
 
 
@@ -118,6 +142,47 @@ async def run_export(
     selection = options.selection
     if earlier is not None:
         selection = dataclasses.replace(selection, changed_since=earlier)
+    if options.format in FILE_FORMATS:
+        considered, exported, files, figures = await _export_files(store, options, selection, on_progress)
+    else:
+        considered, exported, files, figures = await _export_captures(store, options, selection, on_progress)
+    await write_mark(store, out, options.format, mark, exported)
+    return ExportReport(
+        format=options.format, out=options.out, considered=considered, exported=exported,
+        skipped=considered - exported, files=files, figures=figures, incremental=options.incremental,
+        first_export=options.incremental and earlier is None, elapsed_s=time.monotonic() - started,
+    )
+
+
+Outcome = tuple[int, int, tuple[Path, ...], dict[str, int]]  # considered, exported, files, figures
+
+
+async def _export_files(
+    store: Store, options: ExportOptions, selection: ExportSelection, on_progress: ProgressCallback | None
+) -> Outcome:
+    considered = exported = 0
+    with ArticleRows(store.path) as rows:
+        sink = _file_sink(rows, options)
+        try:
+            for batch in rows.batches(selection):
+                for article in batch:
+                    considered += 1
+                    if _selected(selection, article):
+                        sink.write(article)
+                        exported += 1
+                    if on_progress is not None:
+                        on_progress(considered, {"exported": exported, **sink.figures})
+                await asyncio.sleep(0)
+            files = sink.commit()
+        except BaseException:
+            sink.discard()
+            raise
+    return considered, exported, files, dict(sink.figures)
+
+
+async def _export_captures(
+    store: Store, options: ExportOptions, selection: ExportSelection, on_progress: ProgressCallback | None
+) -> Outcome:
     considered = exported = 0
     sink = _sink(store, options)
     try:
@@ -133,12 +198,7 @@ async def run_export(
     except BaseException:
         sink.discard()
         raise
-    await write_mark(store, out, options.format, mark, exported)
-    return ExportReport(
-        format=options.format, out=options.out, considered=considered, exported=exported,
-        skipped=considered - exported, files=files, figures=dict(sink.figures), incremental=options.incremental,
-        first_export=options.incremental and earlier is None, elapsed_s=time.monotonic() - started,
-    )
+    return considered, exported, files, dict(sink.figures)
 
 
 async def count_candidates(store: Store, options: ExportOptions) -> int:

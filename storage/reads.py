@@ -40,6 +40,84 @@ class ArchivedExchange:
     kind: str
 
 
+# The article query: ``{seeds}`` and ``{articles}`` are the selection's clauses (storage.export_select);
+# ``{seed_text}``, ``{page_text}`` and ``{seed_fields}`` are those columns, or NULL where the reader gets them apart.
+ARTICLES = (
+    "SELECT sa.url_id, u.url, {seed_text}, s.path, sa.path, sa.role, f.started_at, f.final_url, f.status, "
+    "f.body_sha256, p.title, p.description, p.authors, p.published_at, p.modified_at, p.canonical_url, "
+    "p.site_name, p.language, p.lead_image_url, p.topics, {page_text}, p.note, sa.seed_id, {seed_fields} "
+    "FROM (SELECT *, row_number() OVER (PARTITION BY url_id ORDER BY role != 'article', seed_id, path) AS rank "
+    "      FROM seed_articles WHERE {seeds}) sa "
+    "JOIN seeds s ON s.id = sa.seed_id JOIN urls u ON u.id = sa.url_id "
+    "JOIN pages p ON p.url_id = sa.url_id JOIN fetches f ON f.id = p.fetch_id "
+    "WHERE sa.rank = 1 AND u.state = 'done' AND {articles}"
+)
+IMAGE_COLUMNS = (
+    "u.url, u.state, i.sha256, i.mime_type, i.width, i.height, i.byte_size, i.cached, "
+    "i.first_seen, i.last_seen, i.last_checked, i.gone_at, "
+    "(SELECT count(*) FROM image_versions v WHERE v.url_id = u.id)"
+)
+CLAIMED_IMAGES = (
+    f"SELECT si.seed_id, si.article_path, {IMAGE_COLUMNS}, si.claimed_width, si.claimed_height, "
+    "si.claimed_cached, 'image' FROM seed_images si JOIN urls u ON u.id = si.url_id "
+    "LEFT JOIN images i ON i.url_id = si.url_id WHERE si.seed_id IN ({marks}) ORDER BY si.position"
+)
+LEAD_IMAGES = (
+    f"SELECT l.from_id, {IMAGE_COLUMNS}, NULL, NULL, NULL, 'lead_image' "
+    "FROM links l JOIN urls u ON u.id = l.to_id LEFT JOIN images i ON i.url_id = l.to_id "
+    "WHERE l.from_id IN ({marks}) AND l.relation = 'lead_image'"
+)
+
+
+def articles_sql(selection: ExportSelection | None, *, texts: bool = True) -> tuple[str, tuple[Any, ...]]:
+    """``ARTICLES`` for ``selection`` and its parameters; ``texts=False`` leaves the long texts out (NULL)."""
+    selection = selection or ExportSelection()
+    seeds, seed_params = seed_clause(selection)
+    articles, article_params = article_clause(selection)
+    columns = ("s.text", "p.text", "s.fields") if texts else ("NULL", "NULL", "NULL")
+    sql = ARTICLES.format(seeds=seeds, articles=articles, seed_text=columns[0], page_text=columns[1],
+                          seed_fields=columns[2])
+    return sql, (*seed_params, *article_params)
+
+
+# The number of rows of ARTICLES when no clause reads the chosen row (no dates, no mark): one per page.
+COUNT_PAGES = (
+    "SELECT count(*) FROM (SELECT DISTINCT url_id FROM seed_articles WHERE {seeds}) sa "
+    "JOIN urls u ON u.id = sa.url_id JOIN pages p ON p.url_id = sa.url_id JOIN fetches f ON f.id = p.fetch_id "
+    "WHERE u.state = 'done'"
+)
+
+
+def count_sql(selection: ExportSelection | None) -> tuple[str, tuple[Any, ...]]:
+    """A query for how many articles ``articles_sql(selection)`` yields, without ranking them when it can."""
+    selection = selection or ExportSelection()
+    if article_clause(selection)[0] == "1":
+        seeds, seed_params = seed_clause(selection)
+        return COUNT_PAGES.format(seeds=seeds), seed_params
+    sql, params = articles_sql(selection, texts=False)
+    return f"SELECT count(*) FROM ({sql})", params
+
+
+ClaimedImages = dict[tuple[int, str], list[Any]]
+LeadImages = dict[int, list[Any]]
+
+
+def group_images(claimed_rows: Iterable[Any], lead_rows: Iterable[Any]) -> tuple[ClaimedImages, LeadImages]:
+    """Rows of ``CLAIMED_IMAGES`` by (seed id, item path) and of ``LEAD_IMAGES`` by page id."""
+    claimed: ClaimedImages = {}
+    for image in claimed_rows:
+        claimed.setdefault((image[0], image[1]), []).append(image[2:])
+    lead: LeadImages = {}
+    for image in lead_rows:
+        lead.setdefault(image[0], []).append(image[1:])
+    return claimed, lead
+
+
+def images_of(row: Any, claimed: ClaimedImages, lead: LeadImages) -> list[Any]:
+    """The image rows of one article row: the ones its seed item claims, then its lead image."""
+    return claimed.get((row[22], row[4]), []) + lead.get(row[0], [])
+
+
 class ArchiveReads(StoreBase):
     # -- reading ---------------------------------------------------------------------------------
 
@@ -89,51 +167,13 @@ class ArchiveReads(StoreBase):
 
     # -- export reading --------------------------------------------------------------------------
 
-    _ARTICLES = (
-        "SELECT sa.url_id, u.url, s.text, s.path, sa.path, sa.role, f.started_at, f.final_url, f.status, "
-        "f.body_sha256, p.title, p.description, p.authors, p.published_at, p.modified_at, p.canonical_url, "
-        "p.site_name, p.language, p.lead_image_url, p.topics, p.text, p.note, sa.seed_id, s.fields "
-        "FROM (SELECT *, row_number() OVER (PARTITION BY url_id ORDER BY role != 'article', seed_id, path) AS rank "
-        "      FROM seed_articles WHERE {seeds}) sa "
-        "JOIN seeds s ON s.id = sa.seed_id JOIN urls u ON u.id = sa.url_id "
-        "JOIN pages p ON p.url_id = sa.url_id JOIN fetches f ON f.id = p.fetch_id "
-        "WHERE sa.rank = 1 AND u.state = 'done' AND {articles}"
-    )
-    _IMAGE_COLUMNS = (
-        "u.url, u.state, i.sha256, i.mime_type, i.width, i.height, i.byte_size, i.cached, "
-        "i.first_seen, i.last_seen, i.last_checked, i.gone_at, "
-        "(SELECT count(*) FROM image_versions v WHERE v.url_id = u.id)"
-    )
-    _CLAIMED_IMAGES = (
-        f"SELECT si.seed_id, si.article_path, {_IMAGE_COLUMNS}, si.claimed_width, si.claimed_height, "
-        "si.claimed_cached, 'image' FROM seed_images si JOIN urls u ON u.id = si.url_id "
-        "LEFT JOIN images i ON i.url_id = si.url_id WHERE si.seed_id IN ({marks}) ORDER BY si.position"
-    )
-    _LEAD_IMAGES = (
-        f"SELECT l.from_id, {_IMAGE_COLUMNS}, NULL, NULL, NULL, 'lead_image' "
-        "FROM links l JOIN urls u ON u.id = l.to_id LEFT JOIN images i ON i.url_id = l.to_id "
-        "WHERE l.from_id IN ({marks}) AND l.relation = 'lead_image'"
-    )
-
-    async def _images_for(self, rows: list[Any]) -> tuple[dict[tuple[int, str], list[Any]], dict[int, list[Any]]]:
+    async def _images_for(self, rows: list[Any]) -> tuple[ClaimedImages, LeadImages]:
         """The images of a batch of articles in two queries: claimed ones by (seed, item), lead ones by page."""
         seed_ids = sorted({row[22] for row in rows})
         page_ids = sorted({row[0] for row in rows})
-        claimed: dict[tuple[int, str], list[Any]] = {}
-        query = self._CLAIMED_IMAGES.format(marks=",".join("?" * len(seed_ids)))
-        for image in await self._fetchall(query, tuple(seed_ids)):
-            claimed.setdefault((image[0], image[1]), []).append(image[2:])
-        lead: dict[int, list[Any]] = {}
-        query = self._LEAD_IMAGES.format(marks=",".join("?" * len(page_ids)))
-        for image in await self._fetchall(query, tuple(page_ids)):
-            lead.setdefault(image[0], []).append(image[1:])
-        return claimed, lead
-
-    def _articles_sql(self, selection: ExportSelection | None) -> tuple[str, tuple[Any, ...]]:
-        selection = selection or ExportSelection()
-        seeds, seed_params = seed_clause(selection)
-        articles, article_params = article_clause(selection)
-        return self._ARTICLES.format(seeds=seeds, articles=articles), (*seed_params, *article_params)
+        claimed = await self._fetchall(CLAIMED_IMAGES.format(marks=",".join("?" * len(seed_ids))), tuple(seed_ids))
+        lead = await self._fetchall(LEAD_IMAGES.format(marks=",".join("?" * len(page_ids))), tuple(page_ids))
+        return group_images(claimed, lead)
 
     async def iter_articles(
         self, batch: int = 200, *, selection: ExportSelection | None = None
@@ -143,18 +183,16 @@ class ArchiveReads(StoreBase):
         ``selection`` narrows by seed file, date and the incremental mark (provider and topic are
         the exporter's, from the seed's YAML). Rows are read ``batch`` at a time: memory stays flat.
         """
-        sql, params = self._articles_sql(selection)
+        sql, params = articles_sql(selection)
         async with self._conn.execute(sql + " ORDER BY sa.seed_id, sa.path", params) as cursor:
             while rows := await cursor.fetchmany(batch):
                 rows = list(rows)
                 claimed, lead = await self._images_for(rows)
                 for row in rows:
-                    images = claimed.get((row[22], row[4]), []) + lead.get(row[0], [])
-                    yield _article(row, images)
+                    yield article_from_row(row, images_of(row, claimed, lead))
 
     async def count_articles(self, selection: ExportSelection | None = None) -> int:
-        sql, params = self._articles_sql(selection)
-        return int((await self._fetchone(f"SELECT count(*) FROM ({sql})", params))[0])
+        return int((await self._fetchone(*count_sql(selection)))[0])
 
     _EXCHANGES = (
         "SELECT f.id, u.url, f.started_at, f.final_url, f.status, f.reason, f.http_version, f.request_headers, "
@@ -174,12 +212,29 @@ class ArchiveReads(StoreBase):
         rows = await self._fetchall(self._EXCHANGES, (url_id, url_id))
         return [_exchange(row) for row in rows]
 
-def _article(row: Any, images: list[Any]) -> ArchivedArticle:
-    keys = ("title", "description", "authors", "published_at", "modified_at", "canonical_url", "site_name",
-            "language", "lead_image_url", "topics", "text")
-    metadata = dict(zip(keys, row[10:21], strict=True))
-    metadata["authors"] = json.loads(metadata["authors"])
-    metadata["topics"] = json.loads(metadata["topics"])
+_METADATA_KEYS = ("title", "description", "authors", "published_at", "modified_at", "canonical_url",
+                  "site_name", "language", "lead_image_url", "topics", "text")
+_names: dict[str, list[str]] = {}  # JSON lists of names seen (authors, topics), parsed once
+
+
+def _name_list(text: str) -> Any:
+    """``json.loads(text)``, a new list each time; lists of strings (names repeat) are parsed once."""
+    known = _names.get(text)
+    if known is not None:
+        return list(known)
+    value = json.loads(text)
+    if type(value) is list and all(type(v) is str for v in value):
+        if len(_names) >= 10_000:
+            _names.clear()
+        _names[text] = list(value)
+    return value
+
+
+def article_from_row(row: Any, images: list[Any]) -> ArchivedArticle:
+    """The article of one row of ``ARTICLES`` and its image rows (claimed ones first)."""
+    metadata = dict(zip(_METADATA_KEYS, row[10:21], strict=True))
+    metadata["authors"] = _name_list(metadata["authors"])
+    metadata["topics"] = _name_list(metadata["topics"])
     return ArchivedArticle(
         url_id=row[0], url=row[1], seed_text=row[2], seed_fields=row[23], seed_path=row[3], item_path=row[4],
         role=row[5], fetched_at=row[6], final_url=row[7], status=row[8], body_sha256=row[9], metadata=metadata,

@@ -12,6 +12,8 @@ from typing import Any
 import yaml
 from frontmatter.default_handlers import YAMLHandler
 
+from storage.yaml_block import BlockYAML, Unsupported
+
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
@@ -39,7 +41,15 @@ def load_yaml(text: str) -> Any:
     return yaml.load(text, Loader=SeedLoader)
 
 
+_BLOCK = BlockYAML(SeedDumper.yaml_implicit_resolvers)
+
+
 def dump_yaml(data: Any) -> str:
+    """Block-style YAML of ``data``, written directly when it can be (``storage.yaml_block``), same text."""
+    try:
+        return _BLOCK.dump(data)
+    except Unsupported:
+        pass
     return str(
         yaml.dump(
             data, Dumper=SeedDumper, sort_keys=False, allow_unicode=True, default_flow_style=False, width=1_000_000

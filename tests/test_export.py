@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import random
 import re
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import frontmatter
@@ -11,7 +13,7 @@ import frontmatter
 from crawler.archive import open_store
 from crawler.run import run_crawl
 from crawler.settings import Settings
-from storage.export import export_markdown, slugify
+from storage.export import export_markdown, slugify, split_front_matter
 from storage.seedyaml import SeedYAMLHandler, load_yaml
 from tests.conftest import SEEDS_DIR, SeedSite, crawl_settings
 from tests.servers import TestCA, serve
@@ -108,3 +110,20 @@ def test_hostile_titles_make_safe_unique_names() -> None:
         assert len(slug) <= 60
     assert slugify("Émoji 🎉 title") == "emoji-title"
     assert slugify("") == "untitled"
+
+
+def test_front_matter_is_split_as_python_frontmatter_splits_it() -> None:
+    handler = SeedYAMLHandler()
+
+    def split(split_with: Callable[[str], tuple[str, str]], text: str) -> tuple[str, str] | None:
+        try:
+            return split_with(text)
+        except ValueError:
+            return None
+
+    rng = random.Random(1)
+    parts = ["---", "----", "--", "-", "\n", "\r\n", " ", "\t", "a", "key: v", "...", "x---", "--- ", "\n\n", "#"]
+    texts = [SEED_FILE.read_text(encoding="utf-8")]
+    texts += ["".join(rng.choice(parts) for _ in range(rng.randint(0, 12))) for _ in range(20_000)]
+    for text in texts:
+        assert split(split_front_matter, text) == split(handler.split, text), text

@@ -1,0 +1,85 @@
+"""The file exports' own reader and writers: the same articles as the store's reader, the same JSON text."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime as dt
+import json
+import os
+from pathlib import Path
+
+from crawler.archive import open_store
+from storage.export import write_if_changed
+from storage.export_jsonl import article_line, article_object
+from storage.export_rows import ArticleRows
+from storage.export_select import ExportMark, ExportSelection, seed_identity
+from storage.records import ArchivedArticle
+from tests.test_export_archive import SEED_FILE, Crawled, crawled
+
+__all__ = ["crawled"]
+
+SELECTIONS = [
+    ExportSelection(),
+    ExportSelection(seed_sha256s=seed_identity([str(SEED_FILE)])[0]),
+    ExportSelection(seed_paths=("/nowhere.txt",)),
+    ExportSelection(since=dt.datetime(2000, 1, 1, tzinfo=dt.UTC)),
+    ExportSelection(until=dt.datetime(2000, 1, 1, tzinfo=dt.UTC)),
+    ExportSelection(date_field="published", since=dt.datetime(2021, 1, 1, tzinfo=dt.UTC)),
+    ExportSelection(changed_since=ExportMark(fetch_id=3, seed_id=1)),
+]
+
+
+def _store_view(crawled: Crawled, selection: ExportSelection) -> tuple[list[ArchivedArticle], int]:
+    async def read() -> tuple[list[ArchivedArticle], int]:
+        store = await open_store(crawled.settings)
+        try:
+            return [a async for a in store.iter_articles(selection=selection)], await store.count_articles(selection)
+        finally:
+            await store.close()
+
+    return asyncio.run(read())
+
+
+def test_article_rows_read_what_the_store_reads(crawled: Crawled) -> None:
+    for selection in SELECTIONS:
+        expected, count = _store_view(crawled, selection)
+        with ArticleRows(crawled.settings.store_path) as rows:
+            got = [article for batch in rows.batches(selection) for article in batch]
+            assert got == expected, selection
+            assert rows.count(selection) == count == len(expected), selection
+    assert len(_store_view(crawled, ExportSelection())[0]) == 6
+
+
+def test_article_rows_read_in_batches(crawled: Crawled) -> None:
+    with ArticleRows(crawled.settings.store_path) as rows:
+        whole = [article for batch in rows.batches() for article in batch]
+        rows._batch = 2  # batches end inside one seed's articles
+        batches = list(rows.batches())
+    assert [len(b) for b in batches] == [2, 2, 2]
+    assert [a for b in batches for a in b] == whole
+    assert any(image.sha256 for a in whole for image in a.images)
+
+
+def test_a_line_is_the_json_of_the_article_object(crawled: Crawled) -> None:
+    with ArticleRows(crawled.settings.store_path) as rows:
+        articles = [article for batch in rows.batches() for article in batch]
+    texts = ["plain ASCII\nwith \"quotes\", \\u0041 and \\ backslashes\x01", "naïve “curly” text", "DEL \x7f here",
+             "", "surrogate-free \U0001f389 emoji \u2028 separator"]
+    for article in articles:
+        for text in [article.metadata["text"], *texts]:
+            changed = dataclasses.replace(article, metadata={**article.metadata, "text": text})
+            line = article_line(changed)
+            assert line == json.dumps(article_object(changed), ensure_ascii=False, separators=(",", ":"))
+            assert json.loads(line)["metadata"]["text"] == text
+
+
+def test_an_unchanged_file_is_left_alone(tmp_path: Path) -> None:
+    path = tmp_path / "a.md"
+    assert write_if_changed(path, b"one")
+    os.utime(path, (1_000_000, 1_000_000))
+    assert not write_if_changed(path, b"one")
+    assert path.stat().st_mtime == 1_000_000
+    assert write_if_changed(path, b"one!") and path.read_bytes() == b"one!"
+    assert write_if_changed(path, b"two!") and path.read_bytes() == b"two!"  # same size, other bytes
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.md"]  # no temporary file left
