@@ -28,7 +28,9 @@ from storage.reads import (
 )
 from storage.records import ArchivedArticle
 
-MMAP_BYTES = 1 << 40  # SQLite caps it at its own limit (2 GB in common builds)
+# No memory map: it saved about 0.3 s of 4 s on a 25,000-article JSON Lines export but made the
+# resident size follow the archive (1.7 GB instead of 100 MB); an export's memory stays constant.
+MMAP_BYTES = 0
 BATCH = 500  # articles per batch; the IN lists of the batch queries stay far below SQLite's limits
 _SEED_TEXT, _PAGE_TEXT, _SEED_FIELDS = 2, 20, 23  # columns of storage.reads.ARTICLES read apart
 # storage.reads.CLAIMED_IMAGES for the batch's own (seed, item) pairs only, in the order of their positions
@@ -51,9 +53,6 @@ class ArticleRows:
     def __init__(self, path: Path) -> None:
         self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self._conn.execute("PRAGMA query_only = ON")
-        # Read the file through a memory map (as far as this SQLite build allows): no read() call and
-        # copy per 16 KiB page of the images' and texts' bytes. Safe under a concurrent crawl: the file
-        # only shrinks in a checkpoint, which cannot pass this connection's open read snapshot.
         self._conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
         self._conn.execute("BEGIN")  # one snapshot for the whole export
         # a batch binds two parameters per article: stay within the SQLite build's limit
