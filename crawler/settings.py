@@ -113,10 +113,11 @@ def _validate(settings: Settings) -> Settings:
             raise ConfigError(f"setting {name!r} must not be negative, not {getattr(settings, name)!r}")
     if settings.progress not in ("auto", "bar", "log", "off"):
         raise ConfigError(f"setting 'progress' must be auto, bar, log or off, not {settings.progress!r}")
-    from crawler.connect import parse_connect_to  # validated where it is used
+    if settings.connect_to:  # imported only then: crawler.connect brings in aiohttp (0.2 s) for every command
+        from crawler.connect import parse_connect_to
 
-    for spec in settings.connect_to:
-        parse_connect_to(spec)
+        for spec in settings.connect_to:
+            parse_connect_to(spec)
     return settings
 
 
