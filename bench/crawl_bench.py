@@ -168,12 +168,18 @@ def extras(manifest: dict[str, object]) -> list[tuple[str, float, float, str]]:
     archive = DATA / "out" / "newsvault"
     articles = int(manifest["unique_pages"])
     images = int(manifest["unique_images"])
+    markdown = ["export", "--format", "markdown", "--out", str(DATA / "out" / "md")]
+    jsonl = ["export", "--format", "jsonl", "--out", str(DATA / "out" / "jsonl" / "export.jsonl")]
+    for old in ("md", "jsonl", "images", "export.jsonl"):  # first exports: every file and image written anew
+        path = DATA / "out" / old
+        shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
     steps = [
         ("crawl again (nothing to do)", ["crawl", str(DATA / "seeds"), "--allow-private-networks",
                                         "--progress", "off"], 0),
-        ("export --format markdown", ["export", "--format", "markdown", "--out", str(DATA / "out" / "md")], articles),
-        ("export --format jsonl", ["export", "--format", "jsonl", "--out", str(DATA / "out" / "export.jsonl")],
-         articles),
+        ("export --format markdown (first, with images)", markdown, articles),
+        ("export --format markdown (again, unchanged)", markdown, articles),
+        ("export --format jsonl (first, with images)", jsonl, articles),
+        ("export --format jsonl (again, images there)", jsonl, articles),
         ("refresh-images (all 304)", ["refresh-images", "--allow-private-networks", "--progress", "off",
                                       "--concurrency", "64", "--per-host", "8"], images),
     ]
