@@ -162,11 +162,13 @@ def _extract(tree: LexborHTMLParser, url: str | None) -> tuple[PageMetadata, str
     page = read_page(tree, url)
     site = site_name(page)
     headline = title(page, site)
+    summary = description(page, site)
+    published_at = published(page, headline)  # before the authors: a text byline strips the scripts it reads
     metadata = PageMetadata(
         title=headline,
-        description=description(page, site),
+        description=summary,
         authors=_authors(page, site),
-        published_at=published(page, headline),
+        published_at=published_at,
         modified_at=modified(page),
         canonical_url=_canonical(page),
         site_name=site,

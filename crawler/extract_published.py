@@ -18,8 +18,12 @@ published_at:
 
 A day without a time of day (structured or printed) takes the time the date markup or the text
 next to the headline prints for that same day, if any.
-3. Last resort: a date after an "updated" label ("Stand:", "Aktualisiert", "Last edited"), which a
-   page showing no other date prints for its only version.
+3. Last resorts: a date after an "updated" label ("Stand:", "Aktualisiert", "Last edited"), which a
+   page showing no other date prints for its only version; then a publication-like key in script data
+   that is not JSON-LD (``"published_at"``, ``publishDate``, ``"createdAt"``...; never a modification
+   key; see ``crawler.extract_published_script``). Script data is read only when 1. found nothing,
+   and trusted only when 2. found nothing either: where the page gives another date, the one in its
+   scripts is more often wrong (a related item's, an embed's or the site's).
 
 The page's own UTC offset is kept. A structured timestamp written in UTC is turned into the page's
 local time when the page also gives the same instant as local wall-clock time; the offset is the
@@ -54,6 +58,7 @@ from crawler.extract_published_printed import (
     time_nodes,
     updated_date,
 )
+from crawler.extract_published_script import script_published, script_texts
 
 PUBLISHED_META = (
     "article:published_time",
@@ -184,6 +189,7 @@ def published(page: Page, headline: str | None = None) -> When | None:
         if not isinstance(stamp, dt.datetime):
             return _with_printed_time(page, headline, stamp)
         return localise(stamp, page, headline, page.all(*PUBLISHED_META))
+    scripts = script_texts(page)  # now: the visible text that the printed dates read strips the scripts
     printed = (
         labelled_date(page)
         or url_date(page.url)
@@ -193,7 +199,10 @@ def published(page: Page, headline: str | None = None) -> When | None:
         or text_date(page, headline)
         or updated_date(page)
     )
-    if printed is None or isinstance(printed, dt.datetime):
+    if printed is None:
+        in_script = script_published(scripts)
+        return localise(in_script, page, headline, ()) if in_script is not None else None
+    if isinstance(printed, dt.datetime):
         return printed
     return _with_printed_time(page, headline, printed)
 
