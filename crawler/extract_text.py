@@ -17,8 +17,9 @@
      Siblings of the winner that score well or read like prose join it (articles split in parts).
      A small strict winner (page-builder pages: one text module per column) climbs to the ancestor
      that gathers clearly more paragraph text, or loses to a loose-pass winner with twice its text
-     (unless that one is a comment thread); a large one climbs too, more strictly and never above an
-     ``article``/``main`` element or the page's top-level wrappers (articles split over CMS modules).
+     (unless that one is a comment thread or a related-stories box); a large one climbs too, more
+     strictly and never above an ``article``/``main`` element or the page's top-level wrappers
+     (articles split over CMS modules).
      WordPress taxonomy classes ("tag-..."), state modifiers ("has-ads", "Section--Ads") are ignored
      when reading class names. A one-paragraph ``articleBody`` (a truncated summary) does not confine
      the container. Prose boxes before the container, next to it, join it (a teaser or summary box).
@@ -26,7 +27,9 @@
    long text after the headline in a header) is put first.
 4. Inside the container, prune boilerplate (class/id words, link density, lists of headlines, forms)
    and render one block per line: paragraphs, headings, list items and ``<br>``-separated runs; lines
-   that are only a date or a time are dropped.
+   that are only a date or a time are dropped, and so are furniture lines whatever their markup
+   (captions and credits, "read also" links, closing calls to action, datelines: see
+   ``crawler.extract_text_lines``).
 5. Fall back to the ``articleBody`` text itself when the markup gave much less.
 
 Cost: each whole-tree CSS query and each ``text()`` call is a walk over the tree, so the steps share
@@ -45,6 +48,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from crawler.extract_text_clean import prune, render_lines, strip_noise
 from crawler.extract_text_lead import lead_lines
+from crawler.extract_text_lines import drop_furniture_lines
 from crawler.extract_text_rules import (
     PARAGRAPHS,
     SPACE,
@@ -71,7 +75,7 @@ _LINKED_HEADINGS = "h2 a, h3 a, h4 a, a h2, a h3, a h4"
 _SENTENCE_END = re.compile(r"[.!?\u3002\uff01\uff1f\"\u201d\u00bb)]\s*$")
 _TAIL = 40
 _LONE = frozenset({"p", "blockquote", "pre", "td", "li", "span"})
-_COMMENTS = re.compile(r"comment|repl(?:y|ies)|discussion|kommentar", re.IGNORECASE)
+_COMMENTS_OR_RELATED = re.compile(r"comment|repl(?:y|ies)|discussion|kommentar|related|recommend", re.IGNORECASE)
 _SMALL = 1000  # a strict-pass winner with less text than this may be widened or lose to the loose pass
 _LOOSE_GAIN = 2.0  # ... to a loose-pass winner with this many times its text
 _WIDEN_GAIN = 1.5  # an ancestor gathering this many times the paragraph text replaces a small winner
@@ -311,11 +315,11 @@ def _widen(
     return best
 
 
-def _in_comments(node: LexborNode) -> bool:
-    """Whether a container is (inside) a comment thread."""
+def _in_comments_or_related(node: LexborNode) -> bool:
+    """Whether a container is (inside) a comment thread or a box of related stories."""
     current: LexborNode | None = node
     while current is not None and current.tag not in {"body", "html"}:
-        if _COMMENTS.search(class_id(current)):
+        if _COMMENTS_OR_RELATED.search(class_id(current)):
             return True
         current = current.parent
     return False
@@ -412,7 +416,7 @@ def _scored(paras: list[_Para], body: LexborNode) -> list[LexborNode]:
                 roots, total = [wide], size(wide.text())
         if strict and total >= _SMALL:
             return roots
-        if not strict and found and (total < _LOOSE_GAIN * found_size or _in_comments(best.node)):
+        if not strict and found and (total < _LOOSE_GAIN * found_size or _in_comments_or_related(best.node)):
             return found
         if not strict or total >= _MIN_TEXT:
             found, found_size = roots, total
@@ -441,6 +445,7 @@ def extract_text(tree: LexborHTMLParser, *, title: str | None = None, hint: str 
         lines.extend(render_lines(root, title if not lines else None))
     if lead and not (lines and lines[0] == lead[0]):
         lines[:0] = lead
+    lines = drop_furniture_lines(lines)
     for _ in range(2):
         if len(lines) < 2 or len(lines[-1]) >= _TAIL or _SENTENCE_END.search(lines[-1]):
             break

@@ -139,9 +139,11 @@ def _is_boilerplate(node: LexborNode, text_len: int, root_len: int, linked: int)
     density = min(1.0, linked / text_len)
     if tag == "p":
         return density > 0.75 and text_len < 160
+    if tag == "table":  # a data table links its products or names in a cell: only mostly links is a box
+        return density > 0.6 and text_len < 2000
     if density > (0.5 if weight >= 25 else 0.35) and text_len < 2000:
         return True
-    if tag in {"ul", "ol"} and density > 0.25 and text_len < 600:
+    if tag in {"ul", "ol"} and density > 0.35 and text_len < 600:
         return True
     if tag in {"table", "dl"}:
         return False

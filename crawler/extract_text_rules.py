@@ -32,7 +32,8 @@ UNLIKELY = re.compile(
     r"supplemental|agegate|pagination|pager(?![a-z])|popup|newsletter|subscri|share|sharing|promo|recommend|"
     r"outbrain|taboola|paywall|signup|modal|teaser|widget(?!-?(?:wrap|container|inner))|author-?(?:bio|box|info|description)|about-?(?:the-?)?author|"
     r"sabox|toolbar|navbar|masthead|"
-    r"most-?(?:popular|read)|trending|read-?more|more-?stories|jump|print|tags?(?:list|cloud)?\b|"
+    r"most-?(?:popular|read)|trending|read-?more|more-?stories|jump-?(?:to|link|nav|menu|bar)|print|"
+    r"tags?(?:list|cloud)?\b|"
     r"topics?\b|keywords?|infobox|overlay|further|also-?read|see-?also|recirc|upsell|donate|login",
     re.IGNORECASE,
 )
@@ -43,7 +44,8 @@ MAYBE = re.compile(r"\band\b|article|body|column|content|main|shadow|post|entry|
 POSITIVE = re.compile(r"article|body|content|entry|hentry|h-entry|main|page|post|text|blog|story|prose", re.I)
 NEGATIVE = re.compile(
     r"hidden|banner|combx|comment|com-|contact|foot|footnote|gdpr|masthead|media|meta|outbrain|promo|"
-    r"related|scroll|share|shoutbox|sidebar|skyscraper|sponsor|shopping|tags(?![a-z])|tool|widget|teaser|caption|"
+    r"related|scroll|share|shoutbox|sidebar|skyscraper|sponsor|shopping|tags(?![a-z])|tool|"
+    r"widget(?!-?(?:wrap|container|inner))|teaser|caption|"
     r"credit|byline|author|newsletter|recommend|social",
     re.I,
 )

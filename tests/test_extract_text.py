@@ -11,6 +11,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from crawler.extract_text import extract_text
 from crawler.extract_text_clean import _block_texts
+from crawler.extract_text_lines import drop_furniture_lines
 from crawler.extract_text_rules import MARK, at_least, size
 
 P1 = "The council approved the new budget on Tuesday, after a long debate about schools and roads."
@@ -433,3 +434,103 @@ def test_long_paragraph_stays_whatever_its_class() -> None:
     caption = '<p class="caption">Photo: J. Doe</p>'
     text = _text(f'<div class="story">{long_paras}{caption}</div>')
     assert text.splitlines() == [f"{p} {p} {p}" for p in (P1, P2, P3, P4, P5)]
+
+
+def test_table_of_linked_names_stays() -> None:
+    # A comparison table inside the article often links each product: it is text, not a link box.
+    rows = "".join(
+        f'<tr><td><a href="/p{i}">Child seat model {i}</a></td><td>good, rated {i}.{i}</td></tr>' for i in range(4)
+    )
+    lines = _text(_article(f"<p>{P1}</p><table>{rows}</table><p>{P2}</p><p>{P3}</p>")).splitlines()
+    assert "Child seat model 2 good, rated 2.2" in lines
+    # ... while a table of links only is still a link box
+    links = "".join(f'<tr><td><a href="/n{i}">Another story number {i}</a></td></tr>' for i in range(4))
+    assert "Another story" not in _text(_article(f"<p>{P1}</p><table>{links}</table><p>{P2}</p><p>{P3}</p>"))
+
+
+def test_list_with_some_links_stays() -> None:
+    # A list whose items hold a link among their words (under a third linked) is article text.
+    item = '<li>Our tip: the <a href="/b{0}">Ostsee beach {0}</a> at Stein, open all year</li>'
+    items = "".join(item.format(i) for i in range(3))
+    lines = _text(_article(f"<p>{P1}</p><ul>{items}</ul><p>{P2}</p><p>{P3}</p>")).splitlines()
+    assert "Our tip: the Ostsee beach 1 at Stein, open all year" in lines
+
+
+def test_caption_and_credit_lines_dropped() -> None:
+    inner = (
+        f"<p>{P1}</p><p>The mayor at the town hall. © AFP / John Doe</p><p>{P2}</p>"
+        "<p>Abbildung 2: Haushalt der Stadt nach Bereichen</p><p>Council members (Foto: dpa)</p><p>{P3}</p>"
+    ).replace("{P3}", P3)
+    assert _text(_article(inner)).splitlines() == [P1, P2, P3]
+
+
+def test_read_also_and_related_lines_dropped() -> None:
+    inner = (
+        f"<p>{P1}</p><p>Lesen Sie auch: Neue Brücke über den Fluss eröffnet</p><p>{P2}</p>"
+        f"<p>PUEDES VER: ¿Qué dijo el alcalde?</p><p>{P3}</p><p>Diese Artikel könnten Sie auch interessieren:</p>"
+    )
+    assert _text(_article(inner)).splitlines() == [P1, P2, P3]
+
+
+def test_consent_placeholder_dropped() -> None:
+    placeholder = (
+        "We respect your privacy and load nothing from Twitter without your consent. Change your settings here."
+    )
+    assert _text(_article(f"<p>{P1}</p><p>{placeholder}</p><p>{P2}</p><p>{P3}</p>")).splitlines() == [P1, P2, P3]
+
+
+def test_closing_calls_to_action_dropped_at_the_end_only() -> None:
+    cta = "Get the latest news in your inbox: sign up for our free daily newsletter."
+    closing = [cta, "© 2024 The Daily Example. All rights reserved.", "3 Kommentare"]
+    inner = f"<p>{P1}</p><p>{P2}</p><p>{P3}</p>" + "".join(f"<p>{line}</p>" for line in closing)
+    assert _text(_article(inner)).splitlines() == [P1, P2, P3]
+    # the same words in the middle of the article are a paragraph of it
+    middle = f"<p>{P1}</p><p>{cta}</p><p>{P2}</p><p>{P3}</p><p>{P4}</p><p>{P5}</p>"
+    assert cta in _text(_article(middle)).splitlines()
+
+
+def test_datelines_dropped_tweet_signature_kept() -> None:
+    signature = "— Jane Doe (@janedoe) May 2, 2020"
+    inner = f"<p>Aktualisiert: 11.04.2020, 10:27</p><p>{P1}</p><blockquote>{signature}</blockquote>"
+    inner += f"<p>{P2}</p><p>{P3}</p>"
+    assert _text(_article(inner)).splitlines() == [P1, signature, P2, P3]
+
+
+def test_furniture_words_in_a_long_paragraph_stay() -> None:
+    long_line = f"{P1} Readers can subscribe to the newsletter, the council said. {P2} {P3} {P4}"
+    assert drop_furniture_lines([P1, P2, long_line]) == [P1, P2, long_line]
+    assert drop_furniture_lines(["Stand: 05. Februar 2020"]) == ["Stand: 05. Februar 2020"]
+
+
+def test_page_builder_widget_containers_are_text() -> None:
+    # Page builders wrap every text module in a "widget-container": that names no sidebar widget.
+    modules = "".join(
+        f'<div class="elementor-widget elementor-widget-text-editor"><div class="elementor-widget-container">'
+        f"<p>{p}</p></div></div>"
+        for p in (P1, P2, P3, P4, P5)
+    )
+    assert _text(f'<div class="page-content">{modules}</div>').splitlines() == [P1, P2, P3, P4, P5]
+
+
+def test_jump_target_section_is_text() -> None:
+    # A section named as the target of an in-page jump ("jump-location") is article text; a
+    # "jump-to" link bar is not.
+    inner = (
+        f"<p>{P1}</p><p>{P2}</p>"
+        f'<section id="jump-location"><p>{P3}</p></section>'
+        '<div class="jump-to"><a href="#a">Location</a> <a href="#b">Prices</a></div>'
+        f"<p>{P4}</p><p>{P5}</p>"
+    )
+    assert _text(_article(inner)).splitlines() == [P1, P2, P3, P4, P5]
+
+
+def test_loose_pass_does_not_pick_related_stories() -> None:
+    # A short article (the strict pass finds it) beside a long box of related-story blurbs: the
+    # loose pass, which ignores class names, must not swap the article for that box.
+    blurb = "Another story, with its own long summary, about the town, its people, its shops and its roads."
+    related = "".join(f"<li><p>{blurb} Part {i}.</p></li>" for i in range(10))
+    page = (
+        _article(f"<p>{P1}</p><p>{P2}</p><p>{P3}</p><p>{P4}</p>")
+        + f'<div id="related_posts"><ul>{related}</ul></div>'
+    )
+    assert _text(page).splitlines() == [P1, P2, P3, P4]
