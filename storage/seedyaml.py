@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 from frontmatter.default_handlers import YAMLHandler
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from storage.yaml_block import BlockYAML, Unsupported
 
@@ -25,8 +26,64 @@ def _without_timestamps(resolvers: dict[Any, list[Any]]) -> dict[Any, list[Any]]
     }
 
 
+_STR, _SEQ, _MAP = (f"tag:yaml.org,2002:{kind}" for kind in ("str", "seq", "map"))
+_BUILDING = object()
+
+
+class _NotPlain(Exception):
+    """A node the quick builder leaves to PyYAML's constructor (a cycle of aliases, a non-string key...)."""
+
+
 class SeedLoader(_Loader):  # type: ignore[misc,valid-type]
-    """Safe loader that keeps timestamps as strings."""
+    """Safe loader that keeps timestamps as strings.
+
+    Seed records are mappings, lists and strings, and PyYAML's pure-Python resolver and constructor
+    cost more than libyaml's parsing: plain scalars are resolved through a table made once, and
+    mappings, lists and strings are built directly. Every other node (numbers, booleans, null,
+    explicit tags, merge keys, recursive aliases) goes to PyYAML's safe constructor, so the result is
+    what ``yaml.load`` with the safe loader gives (``tests/test_seeds.py`` compares them).
+    """
+
+    def resolve(self, kind: type[Node], value: Any, implicit: tuple[bool, bool]) -> Any:
+        if kind is ScalarNode and implicit[0] and not self.yaml_path_resolvers:
+            for tag, regexp in _IMPLICIT.get(value[:1], _WILDCARD):
+                if regexp.match(value):
+                    return tag
+            return self.DEFAULT_SCALAR_TAG
+        return super().resolve(kind, value, implicit)
+
+    def construct_document(self, node: Node) -> Any:
+        try:
+            data = self._build(node, {})
+        except (_NotPlain, RecursionError):
+            return super().construct_document(node)
+        self.constructed_objects: dict[Node, Any] = {}
+        return data
+
+    def _build(self, node: Node, built: dict[int, Any]) -> Any:
+        key = id(node)
+        if key in built:  # an alias: the object built for its anchor, as PyYAML shares it
+            if built[key] is _BUILDING:
+                raise _NotPlain("recursive alias")
+            return built[key]
+        tag, kind = node.tag, type(node)
+        value: Any
+        if tag == _STR and kind is ScalarNode:
+            value = node.value
+        elif tag == _MAP and kind is MappingNode:
+            built[key] = _BUILDING
+            value = {}
+            for key_node, value_node in node.value:
+                if key_node.tag != _STR or type(key_node) is not ScalarNode:
+                    raise _NotPlain("key that is not a plain string")  # merge keys too
+                value[key_node.value] = self._build(value_node, built)
+        elif tag == _SEQ and kind is SequenceNode:
+            built[key] = _BUILDING
+            value = [self._build(item, built) for item in node.value]
+        else:
+            value = self.construct_object(node, deep=True)
+        built[key] = value
+        return value
 
 
 class SeedDumper(_Dumper):  # type: ignore[misc,valid-type]
@@ -35,6 +92,9 @@ class SeedDumper(_Dumper):  # type: ignore[misc,valid-type]
 
 SeedLoader.yaml_implicit_resolvers = _without_timestamps(SeedLoader.yaml_implicit_resolvers)
 SeedDumper.yaml_implicit_resolvers = _without_timestamps(SeedDumper.yaml_implicit_resolvers)
+_WILDCARD: tuple[tuple[str, Any], ...] = tuple(SeedLoader.yaml_implicit_resolvers.get(None, ()))
+_IMPLICIT = {first: (*entries, *_WILDCARD) for first, entries in SeedLoader.yaml_implicit_resolvers.items() if first}
+_IMPLICIT[""] = (*SeedLoader.yaml_implicit_resolvers.get("", ()), *_WILDCARD)
 
 
 def load_yaml(text: str) -> Any:

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from crawler.errors import SeedError
 from crawler.models import SeedRecord, SeedRejection
 from crawler.seeds import find_seed_files, read_seed
+from storage.seedyaml import load_yaml
 from tests.conftest import SEEDS_DIR
 
 GOOD = '---\ntitle: "A"\npublishedDateTime: 2021-04-29T20:46:00Z\noriginalUrl: "https://a.example/x"\n---\n'
@@ -90,3 +94,50 @@ def test_folders_globs_and_patterns(tmp_path: Path) -> None:
     assert len(twice) == len(set(twice)) == 6
     with pytest.raises(SeedError, match="no such file"):
         list(find_seed_files([str(tmp_path / "missing-*.txt")], patterns))
+
+
+_TRICKY_YAML = [
+    "a: 1\nb: 1.5\nc: true\nd: ~\ne: ''\nf: 2021-04-29T20:46:00Z\ng: [1, x, null]\nh: &x {a: 1}\ni: *x\n<<: {m: 1}\n",
+    "&a [*a]",
+    "!!binary aGVsbG8=",
+    "{? [1,2] : x}",
+    "x: !!set {a, b}",
+    "x: 0o17\ny: 0x1F\nz: .inf\nv: 1_000",
+    "",
+    "- - - a",
+    "k: |\n  text\n  more\n",
+    "? complex\n: v",
+    "x: !!str 123\ny: !!int '7'\nz: =\n'': empty\n~: n",
+    "x: " + "[" * 990 + "]" * 990,
+    "a: {b: &c {d: e}, f: *c}",
+    "x: !!omap [a: 1, b: 2]",
+    "a: yes\nb: No\nc: on\nd: 'yes'\ne: 2021-04-29\n",
+]
+
+
+@pytest.mark.parametrize("text", _TRICKY_YAML)
+def test_seed_loader_builds_what_the_safe_loader_builds(text: str) -> None:
+    """The quick builder for mappings, lists and strings changes nothing: same values, same sharing."""
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    class Reference(base):  # type: ignore[misc,valid-type]
+        pass
+
+    Reference.yaml_implicit_resolvers = {
+        first: [entry for entry in entries if entry[0] != "tag:yaml.org,2002:timestamp"]
+        for first, entries in base.yaml_implicit_resolvers.items()
+    }
+    def outcome(load: Callable[[], Any]) -> Any:
+        try:
+            return load()
+        except yaml.YAMLError as exc:
+            return ("error", type(exc).__name__, str(exc))
+
+    expected = outcome(lambda: yaml.load(text, Loader=Reference))
+    got = outcome(lambda: load_yaml(text))
+    assert type(got) is type(expected)
+    if text.startswith("x: ["):
+        return  # too deep for repr; reaching here means the deep document loaded
+    assert repr(got) == repr(expected)
+    if isinstance(expected, dict) and "h" in expected:
+        assert got["h"] is got["i"]  # an alias is the anchor's object
