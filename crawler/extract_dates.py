@@ -1,9 +1,11 @@
 """Date parsing for the metadata extractor: ISO 8601, RFC 2822, Unix time and written-out dates
 (month names in English, German, French, Spanish, Italian, Portuguese, Dutch, Russian, Romanian,
 Polish, Czech, Turkish, Indonesian, Arabic and the Scandinavian languages; "24 نيسان / أبريل 2020"
-gives a month in two calendars' names), CJK dates ("2019年4月4日") and,
-only where the caller knows the text is a date label, day-month-year dates with a two-digit year
-("25.04.24", see ``parse_short_date``).
+gives a month in two calendars' names), CJK dates ("2019年4月4日"), spaced numeric dates
+("26 | 01 | 2022") and, only where the caller knows the text is a date (a label, date markup, the
+line next to a headline), day-month-year dates with a two-digit year ("25.04.24", see
+``parse_short_date``, ``find_short_date_time`` and ``parse_short_date_line``). A machine value in
+US order ("06/13/2019") is read when it cannot be day-first.
 
 A value with a time of day becomes a ``datetime`` (aware when the source gives an offset, naive
 otherwise), a bare day becomes a ``date``. Nothing here raises on bad input: it returns ``None``.
@@ -33,6 +35,8 @@ _COMPACT = re.compile(r"^\s*(\d{4})(\d{2})(\d{2})(?:T?(\d{2})(\d{2})(\d{2})?)?\s
 _EPOCH = re.compile(r"^\s*(\d{10})(\d{3})?\s*$")
 _RFC2822_HINT = re.compile(r"\d{1,2}\s+[A-Za-z]{3}\s+\d{4}\s+\d{1,2}:\d{2}")
 _NUMERIC_DMY = re.compile(r"(?<![\d.])(\d{1,2})[./](\d{1,2})[./](\d{4})(?![\d])")
+# "26 | 01 | 2022": the day, month and year set apart by one spaced separator, used twice
+_SPACED_DMY = re.compile(r"(?<![\d|/.·-])(\d{1,2})\s+([|/.·])\s+(\d{1,2})\s+\2\s+(\d{4})(?![\d])")
 _CJK = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日(?:\D{0,6}?(\d{1,2})\s*[時:]\s*(\d{2}))?")
 _SHORT_DMY = re.compile(r"(?<![\w.:/])(\d{1,2})\.(\d{1,2})\.(\d{2})(?![\d.:]|\.\d)")
 
@@ -167,7 +171,21 @@ def parse_machine_date(value: str) -> When | None:
         parsed = _from_rfc2822(value)
         if parsed is not None:
             return parsed
-    return parse_human_date(value)
+    return parse_human_date(value) or _us_date(value)
+
+
+_US_MDY = re.compile(
+    r"^(\d{1,2})/(\d{1,2})/(\d{4})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([ap]\.?m\.?)?)?$", re.IGNORECASE
+)
+
+
+def _us_date(value: str) -> When | None:
+    """A machine value in US order ("06/13/2019"), read only when it cannot be day-first."""
+    match = _US_MDY.match(value)
+    if match is None or int(match.group(2)) <= 12:
+        return None
+    month, day, year, hour, minute, second, ampm = match.groups()
+    return _build(int(year), int(month), int(day), _clock(hour, minute, second, ampm), None)
 
 
 def _clock(
@@ -267,7 +285,7 @@ def _first_date(text: str) -> When | None:
         parsed = _from_iso(iso)
         if parsed is not None:
             found.append((iso.start(), parsed))
-    for pattern, order in ((_SLASHED_YMD, (0, 1, 2)), (_NUMERIC_DMY, (2, 1, 0))):
+    for pattern, order in ((_SLASHED_YMD, (0, 1, 2)), (_NUMERIC_DMY, (2, 1, 0)), (_SPACED_DMY, (3, 2, 0))):
         numeric = pattern.search(text)
         if numeric:
             parts = numeric.groups()
@@ -287,6 +305,52 @@ def parse_short_date(value: str) -> dt.date | None:
     day, month, year = (int(part) for part in match.groups())
     built = _build(2000 + year, month, day, None, None)
     return built if isinstance(built, dt.date) and built <= dt.date.today() else None
+
+
+_SHORT_DMY_CLOCK = re.compile(
+    r"(?<![\w.:/])(\d{1,2})([./])(\d{1,2})\2(\d{2})(?![\d.:/]|\.\d)[\s|,·/-]{0,8}(?:um\s+|at\s+)?"
+    r"(\d{1,2})[:.](\d{2})(?![\d.:])(?:\s*([ap]\.?m\.?)(?!\w))?",
+    re.IGNORECASE,
+)
+_SHORT_LINE = re.compile(
+    r"\s*(?:[^\W\d_]{2,3}\.?,?\s+)?(\d{1,2})\.(\d{1,2})\.(\d{2})\s*(?:[|,·-]?\s*(\d{1,2})[:.](\d{2})\s*(?:uhr|h)?\s*)?",
+    re.IGNORECASE,
+)
+
+
+def _short_build(parts: tuple[str | None, ...]) -> When | None:
+    day, month, year, hour, minute = parts
+    clock = _clock(hour, minute, None, None)
+    built = _build(2000 + int(year or 0), int(month or 0), int(day or 0), clock, None)
+    return built if built is not None and _day_of(built) <= dt.date.today() else None
+
+
+def _day_of(value: When) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+def find_short_date_time(value: str) -> tuple[int, dt.datetime] | None:
+    """The first "25.04.24 | 14:07" date in ``value`` and where it starts: a two-digit year made
+    safe by the clock time right after it. With slashes ("26/10/13, 03:48 pm") only when the day
+    is above 12: "05/06/13" may be month first."""
+    match = _SHORT_DMY_CLOCK.search(value)
+    if match is None:
+        return None
+    day, separator, month, year, hour, minute, ampm = match.groups()
+    if separator == "/" and int(day) <= 12:
+        return None
+    clock = _clock(hour, minute, None, ampm)
+    built = _build(2000 + int(year), int(month), int(day), clock, None) if clock else None
+    if not isinstance(built, dt.datetime) or built.date() > dt.date.today():
+        return None
+    return match.start(), built
+
+
+def parse_short_date_line(line: str) -> When | None:
+    """A line that is nothing but a two-digit-year date ("02.12.19", "Do 25.04.24, 14:07 Uhr"); the
+    one word allowed before it is a weekday's abbreviation."""
+    match = _SHORT_LINE.fullmatch(line)
+    return _short_build(match.groups()) if match is not None else None
 
 
 _URL_YMD = re.compile(r"/((?:19|20)\d{2})[/_-]?(0[1-9]|1[0-2])[/_-]?(0[1-9]|[12]\d|3[01])(?:[/_.-]|$)")

@@ -5,16 +5,24 @@ published_at:
 1. Structured data: JSON-LD ``datePublished`` > ``article:published_time`` and similar metas
    (Open Graph, Dublin Core, Parse.ly, Sailthru, citation...) > ``itemprop=datePublished`` >
    ``<time pubdate>`` / the first ``<time datetime>`` (in ``<article>``, ``<main>``, then anywhere) >
-   JSON-LD ``dateCreated``. A ``<time>`` element with nothing else behind it gives way to the
-   printed date when the date markup and the date next to the headline agree on a day more than a
-   day away from it (it was a related item's or a comment's).
+   JSON-LD ``dateCreated``. Two weak sources are checked against the page. The first ``<time>``
+   element, when it is all there is, gives way to the ``<time>`` element whose day is printed just
+   below the headline (the headline's own). It, and a bare "date" meta (``date``, ``dc.date``,
+   ``dcterms.date``: often the page's or the CMS's date), give way to the printed date when the
+   date markup and the date next to the headline agree on a day more than a day away from it (it
+   was a related item's, a comment's or the site's), unless that day is the modification day.
 2. Without structured data, a date printed on the page: one labelled as such ("Datum:",
-   "Published on", "Veröffentlicht am", "Publié le", "Publicado el"...) > the day in the URL path
+   "Published on", "Veröffentlicht am", "Publié le", "Publicado el"...) or in a sentence saying
+   when the article was written ("Dieser Artikel wurde am ... geschrieben") > the day in the URL path
    (``/2019/05/12/``, or an unambiguous ``/29-10-2021``) > a date in date/byline markup
    (``class*=date``, ``time``, ``byline``...; not inside a comment, teaser or related item) > a
    signed line ("Posted by Jane Doe on ...", "Gespeichert von X am ...") > a date in the last words
    above the headline (a dateline or kicker) > the first written date just below the headline.
-   Two-digit years ("25.04.24") are read only in date markup and after a label.
+   "The headline" is its ``<h1>``; when no ``<h1>`` holds the headline's text (a headline set in
+   an ``<h2>``/``<h3>``, a sidebar's ``<h1>``), the headline's own line in the text. Numeric dates
+   may be spaced ("26 | 01 | 2022"). Two-digit years ("25.04.24") are read in date markup, after a
+   label and, on a page without date markup, just next to the headline: followed by a clock time
+   ("Do 25.04.24 | 14:07 Uhr") or alone on their line ("02.12.19").
 
 A day without a time of day (structured or printed) takes the time the date markup or the text
 next to the headline prints for that same day, if any.
@@ -23,7 +31,8 @@ next to the headline prints for that same day, if any.
    that is not JSON-LD (``"published_at"``, ``publishDate``, ``"createdAt"``...; never a modification
    key; see ``crawler.extract_published_script``). Script data is read only when 1. found nothing,
    and trusted only when 2. found nothing either: where the page gives another date, the one in its
-   scripts is more often wrong (a related item's, an embed's or the site's).
+   scripts is more often wrong (a related item's, an embed's or the site's). Last of all, a whole
+   date (a day, not a year) in a copyright line ("Copyright © 19.12.2019").
 
 The page's own UTC offset is kept. A structured timestamp written in UTC is turned into the page's
 local time when the page also gives the same instant as local wall-clock time; the offset is the
@@ -36,8 +45,9 @@ what a time zone can shift, that day is returned instead, as a ``date``: the lab
 are in local time. Only these bounded places are read, never the whole page text.
 
 modified_at: JSON-LD ``dateModified`` > ``article:modified_time`` / ``og:updated_time`` and similar >
-``itemprop=dateModified``. A publication source is never used for it, nor a modification source for
-published_at (a printed date is not checked against it either way).
+``itemprop=dateModified`` (a machine date in US order, "06/13/2019", is read when it cannot be
+day-first). A publication source is never used for it, nor a modification source for published_at;
+a printed date replaces a weak structured one only when it is not the modification day.
 """
 
 from __future__ import annotations
@@ -49,10 +59,12 @@ from crawler.extract_dates import When, parse_machine_date, url_date
 from crawler.extract_page import Page, first_inside
 from crawler.extract_published_local import localise
 from crawler.extract_published_printed import (
+    copyright_date,
     date_above,
     labelled_date,
     markup_date,
     printed_near_headline,
+    sentence_date,
     signed_date,
     text_date,
     time_nodes,
@@ -103,6 +115,7 @@ MODIFIED_META = (
     "modified_time",
     "article.updated",
 )
+GENERIC_META = frozenset(("date", "dc.date", "dcterms.date"))  # a page's date, not always its publication's
 _FEW_TIMES = 8  # up to this many <time> elements are filtered in Python (one query, not four)
 
 
@@ -141,16 +154,33 @@ def _time_queries(page: Page) -> Iterator[str | None]:
             yield node.attributes.get("datetime")
 
 
-def _structured(page: Page) -> tuple[When, bool] | None:
-    """The structured publication date, and whether only a ``<time>`` element gave it."""
-    found = first_date((page.ld.get("datePublished"), *page.all(*PUBLISHED_META)))
-    found = found or first_date((page.itemprop("datePublished"),))
+def _meta_date(page: Page) -> tuple[When, str] | None:
+    """The first publication meta that parses, and its key."""
+    meta = page.meta
+    for key in PUBLISHED_META:
+        for value in meta.get(key, ()):
+            parsed = parse_machine_date(value) if value else None
+            if parsed is not None:
+                return parsed, key
+    return None
+
+
+def _structured(page: Page) -> tuple[When, str] | None:
+    """The structured publication date, and how weak its source is: ``"time"`` when only a
+    ``<time>`` element gave it, ``"generic"`` for a bare "date" meta, else ``""``."""
+    found = first_date((page.ld.get("datePublished"),))
+    if found is not None:
+        return found, ""
+    in_meta = _meta_date(page)
+    if in_meta is not None:
+        return in_meta[0], "generic" if in_meta[1] in GENERIC_META else ""
+    found = first_date((page.itemprop("datePublished"),))
     if found is None:
         found = first_date(_time_elements(page))
         if found is not None:
-            return found, True
+            return found, "time"
     found = found or first_date((page.ld.get("dateCreated"),))
-    return (found, False) if found is not None else None
+    return (found, "") if found is not None else None
 
 
 def _day(value: When) -> dt.date:
@@ -163,12 +193,36 @@ def _far_apart(first: When, second: When) -> bool:
 
 
 def _printed_instead(page: Page, headline: str | None, found: When) -> When | None:
-    """The printed date, when a lone ``<time>`` element disagrees with what the page prints."""
-    markup = markup_date(page)
-    near = printed_near_headline(page, headline)
-    if markup is None or near is None or _day(markup) != _day(near) or not _far_apart(markup, found):
+    """The printed date, when a weak structured date (a lone ``<time>`` element, a bare "date"
+    meta) is more than a day away (a time-zone shift cannot explain it: it was a related item's,
+    a comment's or the site's) from the day the page prints both in its date markup and next to
+    its headline. Never the page's modification day: a modified date is not a publication date.
+    """
+    markup = markup_date(page)  # one CSS query: the visible text is read only when it is needed
+    if markup is None or not _far_apart(markup, found):
         return None
-    return markup
+    near = printed_near_headline(page, headline)
+    if near is None or _day(markup) != _day(near):
+        return None
+    changed = modified(page)
+    return markup if changed is None or _day(changed) != _day(markup) else None
+
+
+def _time_below_headline(page: Page, headline: str | None, found: When) -> When | None:
+    """The ``<time>`` element whose day is the one printed just below the headline, when the first
+    ``<time>`` element (``found``) names another day: the page's own date is the one next to it."""
+    others = []  # first: the cheap datetime attributes; the visible text only when they differ
+    for node in time_nodes(page)[:_FEW_TIMES]:
+        value = node.attributes.get("datetime")
+        parsed = parse_machine_date(value) if value else None
+        if parsed is not None and _day(parsed) != _day(found):
+            others.append(parsed)
+    if not others:
+        return None
+    below = text_date(page, headline)
+    if below is None:
+        return None
+    return next((other for other in others if _day(other) == _day(below)), None)
 
 
 def _with_printed_time(page: Page, headline: str | None, day: dt.date) -> When:
@@ -183,8 +237,10 @@ def published(page: Page, headline: str | None = None) -> When | None:
     """The publication date; see the module docstring for the order of trust."""
     found = _structured(page)
     if found is not None:
-        stamp, from_time_element = found
-        if from_time_element:
+        stamp, kind = found
+        if kind == "time":
+            stamp = _time_below_headline(page, headline, stamp) or stamp
+        if kind:
             stamp = _printed_instead(page, headline, stamp) or stamp
         if not isinstance(stamp, dt.datetime):
             return _with_printed_time(page, headline, stamp)
@@ -192,6 +248,7 @@ def published(page: Page, headline: str | None = None) -> When | None:
     scripts = script_texts(page)  # now: the visible text that the printed dates read strips the scripts
     printed = (
         labelled_date(page)
+        or sentence_date(page)
         or url_date(page.url)
         or markup_date(page)
         or signed_date(page)
@@ -201,7 +258,7 @@ def published(page: Page, headline: str | None = None) -> When | None:
     )
     if printed is None:
         in_script = script_published(scripts)
-        return localise(in_script, page, headline, ()) if in_script is not None else None
+        return localise(in_script, page, headline, ()) if in_script is not None else copyright_date(page)
     if isinstance(printed, dt.datetime):
         return printed
     return _with_printed_time(page, headline, printed)

@@ -9,7 +9,13 @@ import re
 
 from selectolax.lexbor import LexborNode
 
-from crawler.extract_dates import When, parse_human_date, parse_short_date
+from crawler.extract_dates import (
+    When,
+    find_short_date_time,
+    parse_human_date,
+    parse_short_date,
+    parse_short_date_line,
+)
 from crawler.extract_page import Page, match_key
 
 _DATE_MARKUP = (
@@ -42,6 +48,13 @@ _UPDATED_LABELS = (
     "actualizado",
     "aggiornato",
 )
+_COPYRIGHT_LABELS = ("copyright", "©")
+# German sentence forms put the verb after the date: "Dieser Artikel wurde am 14. Dezember 2015
+# um 14:48 von X geschrieben" (English, French, Italian, Spanish forms are labels: "was posted on")
+_SENTENCE_LABELS = ("artikel wurde", "beitrag wurde", "eintrag wurde", "text wurde")
+_SENTENCE_TAIL = re.compile(r"\s+am\s+")
+_SENTENCE_VERB = re.compile(r"geschrieben|veröffentlicht|verfasst|erstellt|publiziert|gepostet|eingestellt")
+_SENTENCE_REACH = 120  # characters after the label within which the verb closes the sentence
 _LABEL_TAIL = re.compile(r"(?:e\b)?(?:\s+(?:on|am|le|el|il|em|at))?\s*:?\s*")
 _SIGNED_LABELS = (
     "posted by",
@@ -65,6 +78,8 @@ _TEXT_DATE_SCAN = 3000
 _LABEL_SCAN = 30_000
 _ABOVE_SCAN = 4000  # raw characters before the headline read for the words above it
 _ABOVE_REACH = 120  # characters (whitespace squeezed) above the headline searched for a date
+_SHORT_REACH = 300  # characters next to the headline searched for a two-digit-year date
+_SHORT_LINES = 3  # non-empty lines next to the headline looked at for a date alone on its line
 
 
 def time_nodes(page: Page) -> list[LexborNode]:
@@ -168,6 +183,26 @@ def updated_date(page: Page) -> When | None:
     return _date_after_label(page, _UPDATED_LABELS)
 
 
+def sentence_date(page: Page) -> When | None:
+    """The date of a sentence saying when the article was written ("Dieser Beitrag wurde am
+    5. März 2019 von X veröffentlicht"); not one saying when it was changed."""
+    text, lowered = _label_text(page)
+    for end in _label_ends(lowered, _SENTENCE_LABELS, _SENTENCE_TAIL):
+        sentence = lowered[end : end + _SENTENCE_REACH].partition(".\n")[0]
+        if _SENTENCE_VERB.search(sentence) is None:
+            continue
+        parsed = parse_human_date(text[end : end + _LABEL_REACH], limit=_LABEL_REACH)
+        if parsed is not None and _starts_soon(text, end):
+            return parsed
+    return None
+
+
+def copyright_date(page: Page) -> When | None:
+    """Last resort: a whole date (not just a year) in a copyright line ("Copyright © 19.12.2019"),
+    the only date some pages print."""
+    return _date_after_label(page, _COPYRIGHT_LABELS)
+
+
 def _starts_soon(text: str, start: int) -> bool:
     return bool(re.match(r"\s*(?:\S+\s+){0,2}\S*\d", text[start : start + _LABEL_REACH]))
 
@@ -181,9 +216,15 @@ def headline_offset(page: Page, headline: str | None) -> int:
 
 
 def _find_headline(page: Page, headline: str | None) -> int:
+    """The headline's ``<h1>``; else the headline's own line in the text (when no ``<h1>`` holds
+    it: a headline set in an ``<h2>``/``<h3>`` or a plain element); else the first ``<h1>``."""
     text = page.visible_text
     key = match_key(headline)
     nodes = page.headings
+    if key and headline and not any(match_key(node.text()) == key for node in nodes):
+        found = _own_line(text, headline.strip())
+        if found >= 0:
+            return found
     for node in sorted(nodes, key=lambda n: match_key(n.text()) != key):
         found = text.find(node.text(separator="\n").strip()[:80])
         if found >= 0 and node.text().strip():
@@ -191,14 +232,56 @@ def _find_headline(page: Page, headline: str | None) -> int:
     return 0
 
 
+def _own_line(text: str, line: str) -> int:
+    """Where ``line`` first stands as a whole line of ``text`` (its own element), or -1."""
+    if not line:
+        return -1
+    found = text.find(line)
+    while found >= 0:
+        end = found + len(line)
+        before = text[text.rfind("\n", 0, found) + 1 : found]
+        after_end = text.find("\n", end)
+        after = text[end : after_end if after_end >= 0 else len(text)]
+        if not before.strip() and not after.strip():
+            return found
+        found = text.find(line, end)
+    return -1
+
+
 def text_date(page: Page, headline: str | None) -> When | None:
-    """A written date in the visible text just after the headline (or at the top of the page)."""
+    """A written date in the visible text just after the headline (or at the top of the page).
+
+    Right below the headline, a date with a two-digit year counts too when a clock time follows it
+    ("Do 25.04.24 | 14:07 Uhr") or it stands alone on its line ("02.12.19"), unless a date with
+    a four-digit year comes first or the page has date markup (which is where such a date is
+    read otherwise: a fallback for pages without it).
+    """
     key = ("text_date", headline)
     if key not in page.memo:
         start = headline_offset(page, headline)
         text = page.visible_text[start : start + _TEXT_DATE_SCAN]
-        page.memo[key] = parse_human_date(text, limit=_TEXT_DATE_SCAN)
+        short = _short_below(text)
+        if short is not None and markup_date(page) is not None:
+            short = None
+        page.memo[key] = short or parse_human_date(text, limit=_TEXT_DATE_SCAN)
     return page.memo[key]  # type: ignore[return-value]
+
+
+def _short_below(text: str) -> When | None:
+    """A two-digit-year date just below the headline, with no four-digit-year date before it."""
+    near = text[:_SHORT_REACH]
+    found = find_short_date_time(near)
+    if found is not None:
+        position, value = found
+        return value if parse_human_date(near[:position], limit=_SHORT_REACH) is None else None
+    lines = [line for line in near.split("\n")[1 : _SHORT_LINES + 1] if line.strip()]
+    for line in lines[:_SHORT_LINES]:
+        parsed = parse_short_date_line(line)
+        if parsed is not None:
+            return parsed
+        if parse_human_date(line) is not None:
+            return None
+    return None
 
 
 def date_above(page: Page, headline: str | None) -> When | None:
@@ -216,8 +299,20 @@ def date_above(page: Page, headline: str | None) -> When | None:
             if len(words) > _ABOVE_REACH:  # whole words only: "12. Februar" must not become "2. Februar"
                 words = words[-_ABOVE_REACH:].partition(" ")[2]
             found = parse_human_date(words, limit=_ABOVE_REACH)
+            if found is None and markup_date(page) is None:  # no date markup: two-digit years count
+                found = _short_above(page.visible_text, end)
         page.memo[key] = found
     return page.memo[key]  # type: ignore[return-value]
+
+
+def _short_above(text: str, end: int) -> When | None:
+    """A two-digit-year date alone on one of the last lines above the headline ("02.12.19")."""
+    lines = [line for line in text[max(0, end - _SHORT_REACH) : end].split("\n") if line.strip()]
+    for line in reversed(lines[-_SHORT_LINES:]):
+        parsed = parse_short_date_line(line)
+        if parsed is not None:
+            return parsed
+    return None
 
 
 def printed_near_headline(page: Page, headline: str | None) -> When | None:
