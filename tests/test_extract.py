@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
-import json
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,8 +17,8 @@ from crawler.charset import decode_html
 from crawler.extract import extract_metadata
 from crawler.extract_dates import parse_machine_date
 from crawler.extract_people import clean_authors
-
-REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
+from tests import realdata
+from tests.realdata import REALDATA
 
 PARAGRAPH = (
     "The council voted on Tuesday to approve the new budget, which includes funding for schools, "
@@ -232,12 +230,8 @@ def test_clean_authors(raws: list[str], expected: tuple[str, ...]) -> None:
 # ---------------------------------------------------------------- real pages
 
 
-def _records() -> list[dict[str, Any]]:
-    if not (REALDATA / "pages.jsonl").is_file():
-        pytest.skip(f"real-page corpus not found at {REALDATA} (optional shared data)")
-    with (REALDATA / "pages.jsonl").open(encoding="utf-8") as fh:
-        records = [json.loads(line) for line in fh]
-    return records[::4]  # a fixed, spread-out sample keeps the test quick
+def _records() -> tuple[dict[str, Any], ...]:
+    return realdata.records()[::4]  # a fixed, spread-out sample keeps the test quick
 
 
 def _norm(value: object) -> str:

@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
-import json
-from pathlib import Path
-from typing import Any
 
 import pytest
 from selectolax.lexbor import LexborHTMLParser
@@ -19,8 +16,9 @@ from crawler.extract import extract_metadata
 from crawler.extract_dates import When, parse_human_date, url_date
 from crawler.extract_page import Page, read_page
 from crawler.extract_published import modified, published
+from tests import realdata
+from tests.realdata import REALDATA
 
-REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
 FILLER = "<p>" + "The council met on Tuesday and talked at length about roads and parks. " * 6 + "</p>"
 
 
@@ -238,17 +236,6 @@ def test_day_below_the_headline_one_off_the_utc_day() -> None:
 # ---------------------------------------------------------------- real pages
 
 
-def _record(record_id: str) -> dict[str, Any]:
-    if not (REALDATA / "pages.jsonl").is_file():
-        pytest.skip(f"real-page corpus not found at {REALDATA} (optional shared data)")
-    with (REALDATA / "pages.jsonl").open(encoding="utf-8") as fh:
-        for line in fh:
-            record: dict[str, Any] = json.loads(line)
-            if record["id"] == record_id:
-                return record
-    pytest.skip(f"record {record_id} not in the real-page corpus")
-
-
 @pytest.mark.parametrize(
     "record_id",
     [
@@ -261,7 +248,7 @@ def _record(record_id: str) -> dict[str, Any]:
     ],
 )
 def test_real_page_published_day(record_id: str) -> None:
-    record = _record(record_id)
+    record = realdata.record(record_id)
     with gzip.open(REALDATA / record["html"]) as fh:
         body = fh.read()
     found = extract_metadata(body, url=record.get("url")).published_at

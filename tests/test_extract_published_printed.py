@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
-import json
-from pathlib import Path
-from typing import Any
 
 import pytest
 from selectolax.lexbor import LexborHTMLParser
@@ -26,8 +23,9 @@ from crawler.extract_dates import (
 )
 from crawler.extract_page import Page, read_page
 from crawler.extract_published import modified, published
+from tests import realdata
+from tests.realdata import REALDATA
 
-REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
 FILLER = "<p>" + "The council met on Tuesday and talked at length about roads and parks. " * 6 + "</p>"
 SIDEBAR = '<aside><h1>Latest news</h1><p>Other story</p><p>3. März 2011</p></aside>'
 
@@ -200,13 +198,6 @@ def test_time_element_kept_when_the_headline_shows_its_day() -> None:
 # ---------------------------------------------------------------- real pages (optional shared corpus)
 
 
-def _records() -> dict[str, dict[str, Any]]:
-    if not (REALDATA / "pages.jsonl").is_file():
-        pytest.skip(f"real-page corpus not found at {REALDATA} (optional shared data)")
-    with (REALDATA / "pages.jsonl").open(encoding="utf-8") as fh:
-        return {record["id"]: record for record in map(json.loads, fh)}
-
-
 @pytest.mark.parametrize(
     ("record_id", "expected"),
     [
@@ -222,7 +213,7 @@ def _records() -> dict[str, dict[str, Any]]:
     ],
 )
 def test_real_pages(record_id: str, expected: str) -> None:
-    record = _records()[record_id]
+    record = realdata.record(record_id)
     with gzip.open(REALDATA / record["html"]) as fh:
         meta = extract_metadata(fh.read(), url=record["url"])
     assert meta.published_at is not None

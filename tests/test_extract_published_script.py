@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
-import json
-from pathlib import Path
-from typing import Any
 
 import pytest
 from selectolax.lexbor import LexborHTMLParser
@@ -21,8 +18,9 @@ from crawler.extract_dates import When
 from crawler.extract_page import Page, read_page
 from crawler.extract_published import published
 from crawler.extract_published_script import key_rank, script_published, script_texts
+from tests import realdata
+from tests.realdata import REALDATA
 
-REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
 FILLER = "<p>" + "The council met on Tuesday and talked at length about roads and parks. " * 6 + "</p>"
 CET = dt.timezone(dt.timedelta(hours=1))
 
@@ -195,17 +193,6 @@ def test_read_even_when_a_text_byline_builds_the_visible_text() -> None:
 # ---------------------------------------------------------------- real pages
 
 
-def _record(record_id: str) -> dict[str, Any]:
-    if not (REALDATA / "pages.jsonl").is_file():
-        pytest.skip(f"real-page corpus not found at {REALDATA} (optional shared data)")
-    with (REALDATA / "pages.jsonl").open(encoding="utf-8") as fh:
-        for line in fh:
-            record: dict[str, Any] = json.loads(line)
-            if record["id"] == record_id:
-                return record
-    pytest.skip(f"record {record_id} not in the real-page corpus")
-
-
 @pytest.mark.parametrize(
     "record_id",
     [
@@ -215,7 +202,7 @@ def _record(record_id: str) -> dict[str, Any]:
     ],
 )
 def test_real_page_published_day_from_script(record_id: str) -> None:
-    record = _record(record_id)
+    record = realdata.record(record_id)
     with gzip.open(REALDATA / record["html"]) as fh:
         body = fh.read()
     found = extract_metadata(body, url=record.get("url")).published_at

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import gzip
 import importlib.util
-import json
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,8 +16,9 @@ from crawler.extract_page import read_page
 from crawler.extract_title import site_name, title
 from crawler.extract_title_heading import heading_core
 from crawler.extract_title_site import SiteNames, drop_extra_segments
+from tests import realdata
+from tests.realdata import REALDATA
 
-REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
 URL = "https://news.example/2024/05/06/story"
 
 
@@ -221,10 +220,7 @@ def test_without_h1_the_first_h2_sharing_a_word_is_the_headline() -> None:
 
 
 def _records() -> dict[str, dict[str, Any]]:
-    if not (REALDATA / "pages.jsonl").is_file():
-        pytest.skip(f"real-page corpus not found at {REALDATA} (optional shared data)")
-    with (REALDATA / "pages.jsonl").open(encoding="utf-8") as fh:
-        return {record["id"]: record for record in map(json.loads, fh) if "title" in record["truth"]}
+    return {record["id"]: record for record in realdata.records() if "title" in record["truth"]}
 
 
 def _norm() -> Callable[[object], str]:
