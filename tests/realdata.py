@@ -7,6 +7,7 @@ user's clone the folder is absent and the tests that need it say so.
 from __future__ import annotations
 
 import functools
+import gzip
 import json
 from pathlib import Path
 from typing import Any
@@ -35,3 +36,9 @@ def record(record_id: str) -> dict[str, Any]:
         if item["id"] == record_id:
             return item
     pytest.skip(f"record {record_id} not in the real-page corpus")
+
+
+def page_bytes(item: dict[str, Any]) -> bytes:
+    """The saved page of a record, as served (the corpus stores it gzipped)."""
+    with gzip.open(REALDATA / item["html"]) as fh:
+        return fh.read()

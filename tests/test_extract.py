@@ -7,7 +7,6 @@ real-page corpus (``../shared/realdata``, skipped when absent) checks accuracy a
 from __future__ import annotations
 
 import datetime as dt
-import gzip
 import time
 from typing import Any
 
@@ -18,7 +17,6 @@ from crawler.extract import extract_metadata
 from crawler.extract_dates import parse_machine_date
 from crawler.extract_people import clean_authors
 from tests import realdata
-from tests.realdata import REALDATA
 
 PARAGRAPH = (
     "The council voted on Tuesday to approve the new budget, which includes funding for schools, "
@@ -246,8 +244,7 @@ def _day(value: dt.date | None) -> str | None:
 def real_results() -> list[tuple[dict[str, Any], Any]]:
     out = []
     for record in _records():
-        with gzip.open(REALDATA / record["html"]) as fh:
-            body = fh.read()
+        body = realdata.page_bytes(record)
         out.append((record, extract_metadata(body, url=record.get("url"))))
     return out
 
@@ -292,8 +289,7 @@ def test_real_pages_text_snippets(real_results: list[tuple[dict[str, Any], Any]]
 def test_real_pages_never_raise_and_are_fast(real_results: list[tuple[dict[str, Any], Any]]) -> None:
     timings = []
     for record, _ in real_results[:100]:
-        with gzip.open(REALDATA / record["html"]) as fh:
-            body = fh.read()
+        body = realdata.page_bytes(record)
         start = time.perf_counter()
         extract_metadata(body, url=record.get("url"))
         timings.append(time.perf_counter() - start)

@@ -7,7 +7,6 @@ Small synthetic pages cover one rule each; a few pages of the shared real-page c
 from __future__ import annotations
 
 import datetime as dt
-import gzip
 
 import pytest
 from selectolax.lexbor import LexborHTMLParser
@@ -17,7 +16,6 @@ from crawler.extract_dates import When, parse_human_date, url_date
 from crawler.extract_page import Page, read_page
 from crawler.extract_published import modified, published
 from tests import realdata
-from tests.realdata import REALDATA
 
 FILLER = "<p>" + "The council met on Tuesday and talked at length about roads and parks. " * 6 + "</p>"
 
@@ -249,8 +247,7 @@ def test_day_below_the_headline_one_off_the_utc_day() -> None:
 )
 def test_real_page_published_day(record_id: str) -> None:
     record = realdata.record(record_id)
-    with gzip.open(REALDATA / record["html"]) as fh:
-        body = fh.read()
+    body = realdata.page_bytes(record)
     found = extract_metadata(body, url=record.get("url")).published_at
     assert found is not None
     assert found.isoformat()[:10] == record["truth"]["published"][:10]

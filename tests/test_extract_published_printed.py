@@ -8,7 +8,6 @@ Small synthetic pages cover one rule each; a few pages of the shared real-page c
 from __future__ import annotations
 
 import datetime as dt
-import gzip
 
 import pytest
 from selectolax.lexbor import LexborHTMLParser
@@ -24,7 +23,6 @@ from crawler.extract_dates import (
 from crawler.extract_page import Page, read_page
 from crawler.extract_published import modified, published
 from tests import realdata
-from tests.realdata import REALDATA
 
 FILLER = "<p>" + "The council met on Tuesday and talked at length about roads and parks. " * 6 + "</p>"
 SIDEBAR = '<aside><h1>Latest news</h1><p>Other story</p><p>3. März 2011</p></aside>'
@@ -214,7 +212,6 @@ def test_time_element_kept_when_the_headline_shows_its_day() -> None:
 )
 def test_real_pages(record_id: str, expected: str) -> None:
     record = realdata.record(record_id)
-    with gzip.open(REALDATA / record["html"]) as fh:
-        meta = extract_metadata(fh.read(), url=record["url"])
+    meta = extract_metadata(realdata.page_bytes(record), url=record["url"])
     assert meta.published_at is not None
     assert meta.published_at.isoformat().startswith(expected)

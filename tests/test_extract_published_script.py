@@ -7,7 +7,6 @@ Small synthetic pages cover one rule each; a few pages of the shared real-page c
 from __future__ import annotations
 
 import datetime as dt
-import gzip
 
 import pytest
 from selectolax.lexbor import LexborHTMLParser
@@ -19,7 +18,6 @@ from crawler.extract_page import Page, read_page
 from crawler.extract_published import published
 from crawler.extract_published_script import key_rank, script_published, script_texts
 from tests import realdata
-from tests.realdata import REALDATA
 
 FILLER = "<p>" + "The council met on Tuesday and talked at length about roads and parks. " * 6 + "</p>"
 CET = dt.timezone(dt.timedelta(hours=1))
@@ -203,8 +201,7 @@ def test_read_even_when_a_text_byline_builds_the_visible_text() -> None:
 )
 def test_real_page_published_day_from_script(record_id: str) -> None:
     record = realdata.record(record_id)
-    with gzip.open(REALDATA / record["html"]) as fh:
-        body = fh.read()
+    body = realdata.page_bytes(record)
     found = extract_metadata(body, url=record.get("url")).published_at
     assert found is not None
     assert found.isoformat()[:10] == record["truth"]["published"][:10]

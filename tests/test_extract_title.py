@@ -3,7 +3,6 @@ real pages of the shared evaluation corpus (skipped when that corpus is absent).
 
 from __future__ import annotations
 
-import gzip
 import importlib.util
 from collections.abc import Callable
 from typing import Any
@@ -234,8 +233,7 @@ def _norm() -> Callable[[object], str]:
 
 
 def _title_of(record: dict[str, Any]) -> str | None:
-    with gzip.open(REALDATA / record["html"]) as fh:
-        text = decode_html(fh.read(), None)
+    text = decode_html(realdata.page_bytes(record), None)
     page = read_page(LexborHTMLParser(text), record.get("url"))
     return title(page, site_name(page))
 
