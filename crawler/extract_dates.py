@@ -4,8 +4,9 @@ Polish, Czech, Turkish, Indonesian, Arabic and the Scandinavian languages; "24 �
 gives a month in two calendars' names), CJK dates ("2019年4月4日"), spaced numeric dates
 ("26 | 01 | 2022") and, only where the caller knows the text is a date (a label, date markup, the
 line next to a headline), day-month-year dates with a two-digit year ("25.04.24", see
-``parse_short_date``, ``find_short_date_time`` and ``parse_short_date_line``). A machine value in
-US order ("06/13/2019") is read when it cannot be day-first.
+``parse_short_date``, ``find_short_date_time`` and ``parse_short_date_line``; with a month's name,
+"14 Gennaio 20", only alone on its line). A machine value in US order ("06/13/2019") is read when it
+cannot be day-first. A day range written once ("14. - 20. Januar 2022") gives its first day.
 
 A value with a time of day becomes a ``datetime`` (aware when the source gives an offset, naive
 otherwise), a bare day becomes a ``date``. Nothing here raises on bad input: it returns ``None``.
@@ -202,6 +203,20 @@ def _clock(
     return (h, int(minute), int(second or 0), 0)
 
 
+# "14. - 20. Januar 2022": the first day of a range whose end carries the month and the year
+_RANGE_START = re.compile(r"(?<![\d.])(\d{1,2})\.\s*[-\u2013\u2014]\s*$")
+
+
+def _range_start(match: re.Match[str], parsed: When | None) -> When | None:
+    """The first day of a "14. - 20. Januar 2022" range ending with ``match``, else ``parsed``."""
+    if parsed is None:
+        return None
+    before = _RANGE_START.search(match.string, max(0, match.start() - 8), match.start())
+    if before is None or int(before.group(1)) >= _day_of(parsed).day:
+        return parsed
+    return _day_of(parsed).replace(day=int(before.group(1)))
+
+
 def _from_words(match: re.Match[str], month_first: bool) -> When | None:
     groups = match.groups()
     if month_first:
@@ -211,7 +226,8 @@ def _from_words(match: re.Match[str], month_first: bool) -> When | None:
     month = _MONTHS.get(month_name.lower().rstrip("."))
     if month is None:
         return None
-    return _build(int(year), month, int(day), _clock(*groups[3:7]), None)
+    built = _build(int(year), month, int(day), _clock(*groups[3:7]), None)
+    return built if month_first else _range_start(match, built)
 
 
 _YEAR = re.compile(r"\d{4,}")  # whole digit runs; a year is one of exactly four digits
@@ -318,6 +334,13 @@ _SHORT_LINE = re.compile(
 )
 
 
+# "( Pescasseroli, 14 Gennaio 20 )": a day, a month's name and a two-digit year, alone on a line
+# but for a place name before it and the brackets around it
+_SHORT_NAMED_LINE = re.compile(
+    r"\s*\(?\s*(?:[^\W\d_][^\W\d_' -]{1,30},\s*)?(\d{1,2})\.?\s+([^\W\d_]{3,10})\.?\s+(\d{2})\s*\)?\s*"
+)
+
+
 def _short_build(parts: tuple[str | None, ...]) -> When | None:
     day, month, year, hour, minute = parts
     clock = _clock(hour, minute, None, None)
@@ -348,9 +371,16 @@ def find_short_date_time(value: str) -> tuple[int, dt.datetime] | None:
 
 def parse_short_date_line(line: str) -> When | None:
     """A line that is nothing but a two-digit-year date ("02.12.19", "Do 25.04.24, 14:07 Uhr"); the
-    one word allowed before it is a weekday's abbreviation."""
+    one word allowed before it is a weekday's abbreviation. With the month's name ("14 Gennaio 20"),
+    a place name may come first and brackets may enclose it ("( Pescasseroli, 14 Gennaio 20 )")."""
     match = _SHORT_LINE.fullmatch(line)
-    return _short_build(match.groups()) if match is not None else None
+    if match is not None:
+        return _short_build(match.groups())
+    named = _SHORT_NAMED_LINE.fullmatch(line)
+    month = _MONTHS.get(named.group(2).lower()) if named is not None else None
+    if named is None or month is None:
+        return None
+    return _short_build((named.group(1), str(month), named.group(3), None, None))
 
 
 _URL_YMD = re.compile(r"/((?:19|20)\d{2})[/_-]?(0[1-9]|1[0-2])[/_-]?(0[1-9]|[12]\d|3[01])(?:[/_.-]|$)")

@@ -11,6 +11,9 @@ published_at:
    ``dcterms.date``: often the page's or the CMS's date), give way to the printed date when the
    date markup and the date next to the headline agree on a day more than a day away from it (it
    was a related item's, a comment's or the site's), unless that day is the modification day.
+   A publication stamp set minutes after the modification stamp (the CMS stamped it anew when the
+   article was saved again) gives way to an earlier ``<time>`` element whose day is printed just
+   below the headline.
 2. Without structured data, a date printed on the page: one labelled as such ("Datum:",
    "Published on", "Veröffentlicht am", "Publié le", "Publicado el"...) or in a sentence saying
    when the article was written ("Dieser Artikel wurde am ... geschrieben") > the day in the URL path
@@ -31,7 +34,8 @@ next to the headline prints for that same day, if any.
    that is not JSON-LD (``"published_at"``, ``publishDate``, ``"createdAt"``...; never a modification
    key; see ``crawler.extract_published_script``). Script data is read only when 1. found nothing,
    and trusted only when 2. found nothing either: where the page gives another date, the one in its
-   scripts is more often wrong (a related item's, an embed's or the site's). Last of all, a whole
+   scripts is more often wrong (a related item's, an embed's or the site's). Then the first date-time
+   web component (``<relative-time datetime>``, ``<local-time>``, ``<time-ago>``). Last of all, a whole
    date (a day, not a year) in a copyright line ("Copyright © 19.12.2019").
 
 The page's own UTC offset is kept. A structured timestamp written in UTC is turned into the page's
@@ -183,6 +187,18 @@ def _structured(page: Page) -> tuple[When, str] | None:
     return (found, "") if found is not None else None
 
 
+_CUSTOM_TIME_ELEMENTS = "relative-time[datetime], local-time[datetime], time-ago[datetime]"
+
+
+def _custom_time_element(page: Page) -> When | None:
+    """The first date-time web component (``<relative-time datetime=...>`` and its kin), which
+    stands in for ``<time>`` where a page renders "3 days ago" by script: a last resort, read only
+    when the page gives no other date."""
+    node = page.tree.css_first(_CUSTOM_TIME_ELEMENTS)
+    value = node.attributes.get("datetime") if node is not None else None
+    return parse_machine_date(value) if value else None
+
+
 def _day(value: When) -> dt.date:
     return value.date() if isinstance(value, dt.datetime) else value
 
@@ -192,14 +208,18 @@ def _far_apart(first: When, second: When) -> bool:
     return abs(_day(first) - _day(second)) > dt.timedelta(days=1)
 
 
-def _printed_instead(page: Page, headline: str | None, found: When) -> When | None:
+def _printed_instead(page: Page, headline: str | None, found: When, kind: str) -> When | None:
     """The printed date, when a weak structured date (a lone ``<time>`` element, a bare "date"
     meta) is more than a day away (a time-zone shift cannot explain it: it was a related item's,
     a comment's or the site's) from the day the page prints both in its date markup and next to
-    its headline. Never the page's modification day: a modified date is not a publication date.
+    its headline. A bare "date" meta holding only a day gives way already a day away: a day
+    without a time may have been taken in another time zone, and, as for a UTC stamp, the day a
+    reader sees is the page's. Never the page's modification day: a modified date is not a
+    publication date.
     """
     markup = markup_date(page)  # one CSS query: the visible text is read only when it is needed
-    if markup is None or not _far_apart(markup, found):
+    day_only = kind == "generic" and not isinstance(found, dt.datetime)
+    if markup is None or _day(markup) == _day(found) or not (day_only or _far_apart(markup, found)):
         return None
     near = printed_near_headline(page, headline)
     if near is None or _day(markup) != _day(near):
@@ -225,6 +245,23 @@ def _time_below_headline(page: Page, headline: str | None, found: When) -> When 
     return next((other for other in others if _day(other) == _day(below)), None)
 
 
+_RESAVED = dt.timedelta(minutes=10)
+
+
+def _earlier_time_below_headline(page: Page, headline: str | None, found: dt.datetime) -> When | None:
+    """An earlier ``<time>`` element whose day is printed just below the headline, when the
+    structured publication stamp comes minutes after the modification stamp (the CMS stamped it
+    anew when the article was saved again, which a first publication cannot do): the page's own
+    date is the one next to its headline."""
+    changed = modified(page)
+    if not isinstance(changed, dt.datetime) or (changed.tzinfo is None) != (found.tzinfo is None):
+        return None
+    if not dt.timedelta(0) < found - changed <= _RESAVED:
+        return None
+    earlier = _time_below_headline(page, headline, found)
+    return earlier if earlier is not None and _far_apart(earlier, found) and _day(earlier) < found.date() else None
+
+
 def _with_printed_time(page: Page, headline: str | None, day: dt.date) -> When:
     """A structured day with the time of day the page prints for that same day, if it prints one."""
     for printed in (markup_date(page), printed_near_headline(page, headline)):
@@ -241,7 +278,9 @@ def published(page: Page, headline: str | None = None) -> When | None:
         if kind == "time":
             stamp = _time_below_headline(page, headline, stamp) or stamp
         if kind:
-            stamp = _printed_instead(page, headline, stamp) or stamp
+            stamp = _printed_instead(page, headline, stamp, kind) or stamp
+        elif isinstance(stamp, dt.datetime):
+            stamp = _earlier_time_below_headline(page, headline, stamp) or stamp
         if not isinstance(stamp, dt.datetime):
             return _with_printed_time(page, headline, stamp)
         return localise(stamp, page, headline, page.all(*PUBLISHED_META))
@@ -257,7 +296,7 @@ def published(page: Page, headline: str | None = None) -> When | None:
         or updated_date(page)
     )
     if printed is None:
-        in_script = script_published(scripts)
+        in_script = script_published(scripts) or _custom_time_element(page)
         return localise(in_script, page, headline, ()) if in_script is not None else copyright_date(page)
     if isinstance(printed, dt.datetime):
         return printed
@@ -265,4 +304,10 @@ def published(page: Page, headline: str | None = None) -> When | None:
 
 
 def modified(page: Page) -> When | None:
-    return first_date((page.ld.get("dateModified"), *page.all(*MODIFIED_META), page.itemprop("dateModified")))
+    """The modification date (read once: the publication date may look at it first)."""
+    key = "modified"
+    if key not in page.memo:
+        page.memo[key] = first_date(
+            (page.ld.get("dateModified"), *page.all(*MODIFIED_META), page.itemprop("dateModified"))
+        )
+    return page.memo[key]  # type: ignore[return-value]

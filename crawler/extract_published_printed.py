@@ -71,7 +71,8 @@ _SIGNED_LABELS = (
 _SIGNED_TAIL = re.compile(r"\s+(?:[^\s\d]+\s+){1,4}?(?:on|am|le|el)\s+")  # the name, then "on"
 _LABEL_REACH = 60
 _MAX_MARKUP_CHECK = 40
-_OTHER_ITEMS = frozenset(("comment", "comments", "teaser", "teasers", "related"))  # words of another item
+# words of another item (a comment, a teaser, a related item) or of an event's dates ("field--type-daterange")
+_OTHER_ITEMS = frozenset(("comment", "comments", "teaser", "teasers", "related", "daterange"))
 _ITEM_DEPTH = 8  # the markup node and its nearest ancestors looked at
 _NAME_PARTS = re.compile(r"[\s_-]+")  # whole words: "comment-date", "teaser__date"; not "commentHeader"
 _TEXT_DATE_SCAN = 3000

@@ -164,7 +164,9 @@ def test_structured_day_takes_the_printed_time_of_that_day() -> None:
     body = '<h1>Story</h1><div class="dateblock">December 15, 2016 3:33 PM ET</div>' + FILLER
     assert _published(head, body) == dt.datetime(2016, 12, 15, 15, 33)
     body = '<h1>Story</h1><div class="dateblock">December 14, 2016 3:33 PM ET</div>' + FILLER
-    assert _published(head, body) == dt.date(2016, 12, 15)  # another day's time is not taken
+    specific = '<meta property="article:published_time" content="2016-12-15">'
+    assert _published(specific, body) == dt.date(2016, 12, 15)  # another day's time is not taken
+    assert _published(head, body) == dt.datetime(2016, 12, 14, 15, 33)  # a bare day meta gives way to it
 
 
 def test_metadata_is_never_overruled_by_printed_dates() -> None:

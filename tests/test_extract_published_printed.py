@@ -158,10 +158,12 @@ def test_bare_date_meta_gives_way_to_the_day_printed_in_markup_and_below_the_hea
     assert _published(head, body) == dt.date(2020, 2, 5)
 
 
-def test_bare_date_meta_kept_a_day_away_or_when_the_page_disagrees_with_itself() -> None:
+def test_bare_day_meta_gives_way_a_day_away_but_not_when_the_page_disagrees_with_itself() -> None:
     head = '<meta name="date" content="2020-02-06">'
     body = '<h1>Story</h1><div class="date">05.02.2020</div>' + FILLER
-    assert _published(head, body) == dt.date(2020, 2, 6)
+    assert _published(head, body) == dt.date(2020, 2, 5)  # the day the reader sees
+    head = '<meta name="date" content="2020-02-06T23:30:00+01:00">'
+    assert _published(head, body) == dt.datetime(2020, 2, 6, 23, 30, tzinfo=dt.timezone(dt.timedelta(hours=1)))
     head = '<meta name="date" content="2020-02-12">'
     body = '<h1>Story</h1><p>Am 1. März 2020 beginnt es.</p>' + FILLER + '<div class="date">05.02.2020</div>'
     assert _published(head, body) == dt.date(2020, 2, 12)
