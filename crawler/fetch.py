@@ -218,7 +218,8 @@ class Fetcher:
         declared = response.content_length
         if declared is not None and declared > limit:
             raise PermanentFetchError(f"body of {declared:,} bytes declared, over the {limit:,} byte limit")
-        body = bytearray()
+        chunks: list[bytes] = []
+        received = 0
         started = time.monotonic()
         while True:
             chunk = response.content.read_nowait(_READ_CHUNK)  # what has arrived already needs no deadline
@@ -226,13 +227,14 @@ class Fetcher:
                 chunk = await self._read_within_deadline(response, request_started)
             if not chunk:
                 break
-            body += chunk
-            if len(body) > limit:
+            chunks.append(chunk)
+            received += len(chunk)
+            if received > limit:
                 raise PermanentFetchError(f"body larger than {limit:,} bytes")
-            self._check_rate(len(body), time.monotonic() - started)
-        if declared is not None and len(body) < declared:
-            raise RetryableFetchError(f"truncated body: {len(body):,} of {declared:,} bytes")
-        return bytes(body)
+            self._check_rate(received, time.monotonic() - started)
+        if declared is not None and received < declared:
+            raise RetryableFetchError(f"truncated body: {received:,} of {declared:,} bytes")
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)  # one copy at most
 
 
     async def _read_within_deadline(self, response: aiohttp.ClientResponse, request_started: float) -> bytes:

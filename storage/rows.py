@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -18,8 +19,15 @@ from storage.writer import BLOB, FETCH, IMAGE, LINK, OTHER, SEED, URL, URL_STATE
 LATEST_FETCH = "(SELECT max(id) FROM fetches WHERE url_id = ?)"
 
 
+_NOW: list[int | str] = [-1, ""]  # the last second asked for and its text: rows ask several times a second
+
+
 def utc_now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    """The current UTC time to the second, ``2024-01-31T12:00:00Z``."""
+    second = int(time.time())
+    if second != _NOW[0]:
+        _NOW[:] = [second, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(second))]
+    return str(_NOW[1])
 
 
 def _head_json(head: HttpResponseHead) -> dict[str, Any]:
