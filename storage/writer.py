@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import Sequence
-from typing import Any, NamedTuple
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, NamedTuple, cast
 
 import aiosqlite
 
@@ -77,18 +77,12 @@ class BatchWriter:
 
     async def _apply(self, writes: Sequence[Write]) -> None:
         ordered = sorted(writes, key=lambda w: (w.rank, w.sql))
-        await self._conn.execute("BEGIN IMMEDIATE")
-        try:
-            for (_, sql), group in itertools.groupby(ordered, key=lambda w: (w.rank, w.sql)):
-                params = [w.params for w in group]
-                if len(params) == 1:
-                    await self._conn.execute(sql, params[0])
-                else:
-                    await self._conn.executemany(sql, params)
-        except BaseException:
-            await asyncio.shield(self._conn.execute("ROLLBACK"))
-            raise
-        await asyncio.shield(self._conn.execute("COMMIT"))
+        groups = [(sql, [w.params for w in group])
+                  for (_, sql), group in itertools.groupby(ordered, key=lambda w: (w.rank, w.sql))]
+        # The whole transaction is one call on the connection's thread, not one hop per statement:
+        # aiosqlite's queue runs it in order with the reads, and a cancelled caller cannot cut it in half.
+        in_thread = cast(Callable[..., Awaitable[None]], self._conn._execute)
+        await in_thread(_transaction, self._conn, groups)
 
     async def close(self) -> None:
         """Commit what is queued, then stop."""
@@ -98,6 +92,22 @@ class BatchWriter:
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
+
+
+def _transaction(conn: aiosqlite.Connection, groups: list[tuple[str, list[tuple[Any, ...]]]]) -> None:
+    """Run on the connection's thread: every group of statements in one transaction, or none of them."""
+    db = conn._conn
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        for sql, params in groups:
+            if len(params) == 1:
+                db.execute(sql, params[0])
+            else:
+                db.executemany(sql, params)
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
 
 
 def _settle(future: asyncio.Future[None], error: BaseException | None) -> None:
