@@ -50,19 +50,32 @@ class RetryPolicy:
             wait = max(wait, min(float(retry_after), self.retry_after_cap_s))
         return wait
 
-    def _wait(self, retry_state: RetryCallState) -> float:
-        outcome = retry_state.outcome
-        error = outcome.exception() if outcome is not None else None
-        return self.wait_s(retry_state.attempt_number, error)
+    def inline_wait(self, error: BaseException, attempts_before: int) -> float | None:
+        """After the first try of ``retrying(attempts_before)`` failed with ``error``: the seconds to wait
+        before trying again in place, or None where that loop would stop (not retryable, no attempt
+        left, a long wait). Lets a caller make its first try without the loop's machinery, as
+        ``retrying(attempts_before, tried=1)`` goes on from there."""
+        if not isinstance(error, RetryableFetchError) or self.max_attempts - attempts_before <= 1:
+            return None
+        wait = self.wait_s(1, error)
+        return None if wait > INLINE_WAIT_MAX_S else wait
 
     def retrying(
-        self, attempts_so_far: int, *, before_sleep: Callable[[RetryCallState], Awaitable[None]] | None = None
+        self, attempts_so_far: int, *, before_sleep: Callable[[RetryCallState], Awaitable[None]] | None = None,
+        tried: int = 0,
     ) -> AsyncRetrying:
-        """The in-place retry loop for a job that has already had ``attempts_so_far`` tries."""
-        remaining = max(1, self.max_attempts - attempts_so_far)
+        """The in-place retry loop for a job that had ``attempts_so_far`` tries before this run, ``tried`` of
+        them already in this run's loop (its backoff goes on from there)."""
+        remaining = max(1, self.max_attempts - attempts_so_far - tried)
+
+        def wait(retry_state: RetryCallState) -> float:
+            outcome = retry_state.outcome
+            error = outcome.exception() if outcome is not None else None
+            return self.wait_s(retry_state.attempt_number + tried, error)
+
         return AsyncRetrying(
             stop=stop_after_attempt(remaining) | _stop_on_long_wait(INLINE_WAIT_MAX_S),
-            wait=self._wait,
+            wait=wait,
             retry=retry_if_exception_type(RetryableFetchError),
             before_sleep=before_sleep,
             reraise=True,

@@ -7,6 +7,7 @@ next-attempt time. Only cancellation (a stop) propagates.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import time
@@ -124,7 +125,16 @@ class JobProcessor:
             await self._store.schedule_retry(current, next_attempt_at=time.time() + state.upcoming_sleep)
 
         try:
-            async for attempt in self._policy.retrying(job.attempts, before_sleep=before_sleep):
+            current = await self._store.start_attempt(current)
+            try:
+                return current, await self._attempt(current)  # most jobs end here, without the retry loop
+            except RetryableFetchError as exc:
+                wait = self._policy.inline_wait(exc, job.attempts)
+                if wait is None:
+                    raise
+                await self._store.schedule_retry(current, next_attempt_at=time.time() + wait)
+                await asyncio.sleep(wait)
+            async for attempt in self._policy.retrying(job.attempts, before_sleep=before_sleep, tried=1):
                 with attempt:
                     current = await self._store.start_attempt(current)
                     return current, await self._attempt(current)

@@ -17,10 +17,12 @@ from typing import Any
 
 import pytest
 from aiohttp import web
+from tenacity import RetryCallState
 
 from crawler import run as run_module
+from crawler.errors import RetryableFetchError
 from crawler.models import CrawlReport
-from crawler.retry import INLINE_WAIT_MAX_S
+from crawler.retry import INLINE_WAIT_MAX_S, RetryPolicy
 from crawler.run import run_crawl
 from crawler.settings import Settings
 from tests.conftest import crawl_settings
@@ -282,3 +284,40 @@ async def test_timeout_then_success_is_archived(tmp_path: Path, test_ca: TestCA,
     tries = attempts(settings)
     assert [(n, status) for n, status, _ in tries] == [(1, None), (2, 200)]
     assert tries[0][2] is not None and "timed out" in tries[0][2]
+
+
+async def _waits(policy: RetryPolicy, attempts_before: int, *, first_try_apart: bool) -> list[float]:
+    """The in-place waits a job that always fails retryably sees, with or without a first try outside the loop."""
+    waits: list[float] = []
+
+    async def note(state: RetryCallState) -> None:
+        waits.append(state.upcoming_sleep)
+
+    async def fail() -> None:
+        raise RetryableFetchError("HTTP 503")
+
+    tried = 0
+    if first_try_apart:
+        wait = policy.inline_wait(RetryableFetchError("HTTP 503"), attempts_before)
+        if wait is None:
+            return waits
+        waits.append(wait)
+        tried = 1
+    with pytest.raises(RetryableFetchError):
+        async for attempt in policy.retrying(attempts_before, before_sleep=note, tried=tried):
+            with attempt:
+                await fail()
+    return waits
+
+
+@pytest.mark.parametrize("attempts_before", [0, 1, 3, 4, 5])
+async def test_first_try_outside_the_loop_waits_as_the_loop_would(attempts_before: int) -> None:
+    """The worker makes a job's first try without tenacity's loop; the retries after it keep the same count
+    and the same backoff steps as one loop over every try."""
+    policy = RetryPolicy(Settings(max_attempts=5, backoff_initial_s=0.001, backoff_max_s=0.1))
+    plain = await _waits(policy, attempts_before, first_try_apart=False)
+    apart = await _waits(policy, attempts_before, first_try_apart=True)
+    assert len(apart) == len(plain) == max(0, 5 - attempts_before - 1)
+    for step, (a, b) in enumerate(zip(plain, apart, strict=True), start=1):
+        low = 0.001 * 2 ** (step - 1)
+        assert low <= a <= low + 0.001 + 1e-9 and low <= b <= low + 0.001 + 1e-9
