@@ -6,6 +6,7 @@ dot segments); query parameters keep their order and content, since they may be 
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from urllib.parse import SplitResult, urlsplit
@@ -22,17 +23,18 @@ _HEX = frozenset("0123456789abcdefABCDEF")
 _ASCII_HOST = re.compile(r"[a-z0-9_](?:[a-z0-9_.-]*[a-z0-9_.])?")
 
 
+# Seeds name the same related articles and images again and again, and every URL a seed names is
+# canonicalized and then keyed by host: a small cache of recent answers (errors are not cached).
+_RECENT = 4096
+
+
 def canonicalize_url(url: str) -> str:
     """Return the canonical spelling of an absolute http(s) URL; ``ValueError`` if it is not one.
 
     Lowercases scheme and host, punycodes non-ASCII hosts, drops the default port, the fragment
     and an empty query, normalises percent-encoding and removes dot segments. Idempotent.
     """
-    parts = _split(url)
-    netloc = _netloc(parts)
-    path = _remove_dot_segments(_normalize_escapes(parts.path, _PATH_SAFE)) or "/"
-    query = _normalize_escapes(parts.query, _QUERY_SAFE)
-    return f"{parts.scheme}://{netloc}{path}" + (f"?{query}" if query else "")
+    return _canonical(_string(url))
 
 
 def host_key(url: str) -> str:
@@ -40,6 +42,26 @@ def host_key(url: str) -> str:
 
     IPv6 hosts keep their brackets (``[::1]:8080``). Raises ``ValueError`` like ``canonicalize_url``.
     """
+    return _host_key(_string(url))
+
+
+def _string(url: object) -> str:
+    if not isinstance(url, str):
+        raise ValueError(f"URL must be a string, not {type(url).__name__}")
+    return url
+
+
+@functools.lru_cache(maxsize=_RECENT)
+def _canonical(url: str) -> str:
+    parts = _split(url)
+    netloc = _netloc(parts)
+    path = _remove_dot_segments(_normalize_escapes(parts.path, _PATH_SAFE)) or "/"
+    query = _normalize_escapes(parts.query, _QUERY_SAFE)
+    return f"{parts.scheme}://{netloc}{path}" + (f"?{query}" if query else "")
+
+
+@functools.lru_cache(maxsize=_RECENT)
+def _host_key(url: str) -> str:
     return _netloc(_split(url))
 
 
