@@ -88,17 +88,27 @@ def _author_sources(page: Page) -> Iterator[list[str]]:
     yield _text_bylines(page)
 
 
+def _names_site(name: str, sites: set[str]) -> bool:
+    """Whether ``name`` is one of the site's names (or a segment of one), or an organisation by its legal form."""
+    if _LEGAL_FORM.search(name):
+        return True
+    parts = (name, _DOMAIN_ENDING.sub("", name), *_SEGMENTS.split(name)[:1])
+    return any(match_key(part) in sites for part in parts)
+
+
 def _authors(page: Page, site: str | None) -> tuple[str, ...]:
     """The first source's names; a source naming only the site itself is used only when none has a person."""
-    names_of_site = [name for name in (site, page.host_name, page.ld.site_name()) if name]
+    names_of_site = dict.fromkeys(name for name in (site, page.host_name, page.ld.site_name()) if name)
     sites = {match_key(part) for name in names_of_site for part in (name, *_SEGMENTS.split(name))} - {""}
+
+    known: dict[str, bool] = {}  # a raw byline is often the cleaned name itself
 
     def is_site(name: str) -> bool:
         """The site's own name (or a segment of it), or an organisation by its legal form."""
-        if _LEGAL_FORM.search(name):
-            return True
-        parts = (name, _DOMAIN_ENDING.sub("", name), *_SEGMENTS.split(name)[:1])
-        return any(match_key(part) in sites for part in parts)
+        found = known.get(name)
+        if found is None:
+            found = known[name] = _names_site(name, sites)
+        return found
 
     fallback: tuple[str, ...] = ()
     for raws in _author_sources(page):
@@ -117,15 +127,16 @@ def _canonical(page: Page) -> str | None:
     return page.absolute(href or page.first("og:url") or page.ld.url())
 
 
+def _language_candidates(page: Page) -> Iterator[str | None]:
+    yield page.language
+    yield page.first("content-language")
+    yield page.first("og:locale")
+    yield page.ld.get("inLanguage")
+    yield page.first("dc.language", "language")
+
+
 def _language(page: Page) -> str | None:
-    candidates = (
-        page.language,
-        page.first("content-language"),
-        page.first("og:locale"),
-        page.ld.get("inLanguage"),
-        page.first("dc.language", "language"),
-    )
-    for candidate in candidates:
+    for candidate in _language_candidates(page):  # read one by one: the first usable one settles it
         if candidate:
             tag = candidate.strip().split(",")[0].strip().replace("_", "-")
             if _LANG.match(tag):
@@ -137,14 +148,15 @@ def _split_keywords(values: Iterable[str]) -> list[str]:
     return [part for value in values for part in _KEYWORD_SPLIT.split(value) if part]
 
 
+def _topic_sources(page: Page) -> Iterator[list[str]]:
+    yield page.all("article:tag")
+    yield _split_keywords(page.all("keywords", "news_keywords"))
+    yield page.ld.keywords()
+    yield [text for text in (node_text(a) for a in page.tag_links) if text]
+
+
 def _topics(page: Page) -> tuple[str, ...]:
-    sources = (
-        page.all("article:tag"),
-        _split_keywords(page.all("keywords", "news_keywords")),
-        page.ld.keywords(),
-        [text for text in (node_text(a) for a in page.tag_links) if text],
-    )
-    for source in sources:
+    for source in _topic_sources(page):  # read one by one: the first giving a topic settles it
         topics: list[str] = []
         for item in source:
             cleaned = clean(item)

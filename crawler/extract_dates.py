@@ -39,6 +39,7 @@ _NUMERIC_DMY = re.compile(r"(?<![\d.])(\d{1,2})[./](\d{1,2})[./](\d{4})(?![\d])"
 # "26 | 01 | 2022": the day, month and year set apart by one spaced separator, used twice
 _SPACED_DMY = re.compile(r"(?<![\d|/.·-])(\d{1,2})\s+([|/.·])\s+(\d{1,2})\s+\2\s+(\d{4})(?![\d])")
 _CJK = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日(?:\D{0,6}?(\d{1,2})\s*[時:]\s*(\d{2}))?")
+_LETTER = re.compile(r"[^\W\d_]")  # what a month's name is made of
 _SHORT_DMY = re.compile(r"(?<![\w.:/])(\d{1,2})\.(\d{1,2})\.(\d{2})(?![\d.:]|\.\d)")
 
 _MONTH_NAMES = (
@@ -282,32 +283,54 @@ def _dmy_match(text: str) -> re.Match[str] | None:
     return match
 
 
-def _first_date(text: str) -> When | None:
+def _word_dates(text: str) -> list[tuple[int, When]]:
+    """Where "March 5, 2019" and "5. März 2019" start in ``text``, and their dates (none without a letter)."""
     found: list[tuple[int, When]] = []
+    if _LETTER.search(text) is None:  # no month's name
+        return found
     for match, month_first in ((_mdy_match(text), True), (_dmy_match(text), False)):
         if match:
             parsed = _from_words(match, month_first)
             if parsed is not None:
                 found.append((match.start(), parsed))
-    cjk = _CJK.search(text)
+    return found
+
+
+def _numeric_dates(text: str) -> list[tuple[int, When]]:
+    """Where "2019/03/05", "05.03.2019" and "05 | 03 | 2019" start in ``text``, and their dates."""
+    found: list[tuple[int, When]] = []
+    dotted = "." in text or "/" in text  # what the numeric forms are written with
+    spaced = dotted or "|" in text or "·" in text
+    for pattern, order, possible in (
+        (_SLASHED_YMD, (0, 1, 2), dotted),
+        (_NUMERIC_DMY, (2, 1, 0), dotted),
+        (_SPACED_DMY, (3, 2, 0), spaced),
+    ):
+        numeric = pattern.search(text) if possible else None
+        if numeric:
+            parts = numeric.groups()
+            parsed = _build(int(parts[order[0]]), int(parts[order[1]]), int(parts[order[2]]), None, None)
+            if parsed is not None:
+                found.append((numeric.start(), parsed))
+    return found
+
+
+def _first_date(text: str) -> When | None:
+    """The earliest date in ``text``; a pattern is run only when a character it needs is there."""
+    found = _word_dates(text)
+    cjk = _CJK.search(text) if "年" in text else None
     if cjk:
         year, month, day, hour, minute = cjk.groups()
         clock = (int(hour), int(minute), 0, 0) if hour and int(hour) < 24 and int(minute) < 60 else None
         parsed = _build(int(year), int(month), int(day), clock, None)
         if parsed is not None:
             found.append((cjk.start(), parsed))
-    iso = _ISO.search(text)
+    iso = _ISO.search(text) if "-" in text else None
     if iso:
         parsed = _from_iso(iso)
         if parsed is not None:
             found.append((iso.start(), parsed))
-    for pattern, order in ((_SLASHED_YMD, (0, 1, 2)), (_NUMERIC_DMY, (2, 1, 0)), (_SPACED_DMY, (3, 2, 0))):
-        numeric = pattern.search(text)
-        if numeric:
-            parts = numeric.groups()
-            parsed = _build(int(parts[order[0]]), int(parts[order[1]]), int(parts[order[2]]), None, None)
-            if parsed is not None:
-                found.append((numeric.start(), parsed))
+    found.extend(_numeric_dates(text))
     if not found:
         return None
     return min(found, key=lambda item: item[0])[1]

@@ -131,10 +131,12 @@ def _dek(page: Page) -> str | None:
         return None
     h1 = page.headings[0]
     for node in _following(h1):
-        if node.tag == "h1":
+        tag = node.tag
+        if tag == "h1":
             return None
-        if node.tag in _DEK_TAGS:
-            marker = f"{node.attributes.get('class') or ''} {node.attributes.get('id') or ''}"
+        if tag in _DEK_TAGS:
+            attrs = node.attributes
+            marker = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
             if _DEK_WORDS.search(marker):
                 text = node_text(node)
                 if text and _DEK_MIN <= len(text) <= _DEK_MAX:

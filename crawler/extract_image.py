@@ -35,6 +35,25 @@ _FURNITURE_WORDS = re.compile(
     r"banner|advert|\bads?\b|tracking|button",
     re.IGNORECASE,
 )
+# a word above occurs (any case) in an ASCII marker only when one of these does: a cheap test first
+_FURNITURE_HINTS = (
+    "logo",
+    "icon",
+    "avatar",
+    "sprite",
+    "pixel",
+    "spacer",
+    "blank",
+    "placeholder",
+    "badge",
+    "emoji",
+    "author",
+    "profile",
+    "banner",
+    "ad",
+    "tracking",
+    "button",
+)
 _SRC_ATTRS = ("data-src", "data-lazy-src", "data-original", "data-full-src", "src")
 _SRCSET_ATTRS = ("srcset", "data-srcset", "data-lazy-srcset")
 _MIN_SIZE = 150
@@ -74,23 +93,22 @@ def _srcset(value: str) -> list[tuple[float, str]]:
     return pairs
 
 
-def _declared_width(node: LexborNode) -> float:
+def _declared_width(attrs: dict[str, str | None]) -> float:
     try:
-        return float((node.attributes.get("width") or "0").strip().removesuffix("px"))
+        return float((attrs.get("width") or "0").strip().removesuffix("px"))
     except ValueError:
         return 0.0
 
 
-def _renditions(img: LexborNode) -> list[tuple[float, bool, str]]:
-    """``(size, common format, url)`` of every rendition of an ``<img>`` and its ``<picture>``."""
-    nodes = [img]
+def _renditions(img: LexborNode, img_attrs: dict[str, str | None]) -> list[tuple[float, bool, str]]:
+    """``(size, common format, url)`` of every rendition of an ``<img>`` (with its attributes) and its ``<picture>``."""
+    every = [img_attrs]
     parent = img.parent
     if parent is not None and parent.tag == "picture":
-        nodes.extend(node for node in parent.iter() if node.tag == "source")
+        every.extend(node.attributes for node in parent.iter() if node.tag == "source")
     found: list[tuple[float, bool, str]] = []
-    for node in nodes:
-        attrs = node.attributes
-        width = _declared_width(node)
+    for attrs in every:
+        width = _declared_width(attrs)
         for attr in _SRCSET_ATTRS:
             value = attrs.get(attr)
             if value:
@@ -108,8 +126,17 @@ def _common(url: str) -> bool:
     return not _MODERN_FORMAT.search(url)
 
 
-def _is_furniture(img: LexborNode, scope: LexborNode) -> bool:
-    attrs = img.attributes
+def _furniture_words(marker: str) -> bool:
+    """Whether ``marker`` holds one of ``_FURNITURE_WORDS`` (the regex, slow on long markers, only when a
+    hint is there; case-insensitive matching goes beyond ``lower`` outside ASCII only)."""
+    if marker.isascii():
+        lowered = marker.lower()
+        if not any(hint in lowered for hint in _FURNITURE_HINTS):
+            return False
+    return _FURNITURE_WORDS.search(marker) is not None
+
+
+def _is_furniture(img: LexborNode, attrs: dict[str, str | None], scope: LexborNode) -> bool:
     for dimension in ("width", "height"):
         value = (attrs.get(dimension) or "").strip().removesuffix("px")
         if value.isdigit() and int(value) < _MIN_SIZE:
@@ -117,16 +144,28 @@ def _is_furniture(img: LexborNode, scope: LexborNode) -> bool:
     src = attrs.get("src") or ""
     src = "" if src.startswith("data:") else src[-_MARKER_SRC:]
     marker = f"{attrs.get('class') or ''} {attrs.get('id') or ''} {src}"
-    if ".svg" in src or _FURNITURE_WORDS.search(marker):
+    if ".svg" in src or _furniture_words(marker):
         return True
+    if scope.tag != "body":  # in an <article> or <main>, page furniture is told by the image alone
+        return False
     node = img.parent
     for _ in range(_ANCESTORS):
         if node is None or node.mem_id == scope.mem_id:
             break
-        if node.tag in _FURNITURE_TAGS and scope.tag == "body":
+        if node.tag in _FURNITURE_TAGS:
             return True
         node = node.parent
     return False
+
+
+def _images(scope: LexborNode) -> Iterator[LexborNode]:
+    """The ``<img>`` elements in ``scope``, document order; the first by a query that stops there, as
+    the first picture often settles the lead image."""
+    first = scope.css_first("img")
+    if first is None:
+        return
+    yield first
+    yield from scope.css("img")[1:]
 
 
 def _article_images(page: Page) -> Iterator[str]:
@@ -134,12 +173,13 @@ def _article_images(page: Page) -> Iterator[str]:
     scope = page.article or page.main or page.tree.body
     if scope is None:
         return
-    for index, img in enumerate(scope.css("img")):
+    for index, img in enumerate(_images(scope)):
         if index >= _MAX_IMAGES:
             break
-        if _is_furniture(img, scope):
+        attrs = img.attributes
+        if _is_furniture(img, attrs, scope):
             continue
-        renditions = _renditions(img)
+        renditions = _renditions(img, attrs)
         if renditions:
             yield max(renditions, key=lambda item: item[:2])[2]
 
@@ -172,11 +212,14 @@ def lead_image(page: Page) -> str | None:
     pictures = _article_images(page)
     if not metadata:
         return page.absolute(next(pictures, None))
-    known: set[str] | None = None
+    tokens: dict[str, set[str]] | None = None  # of each metadata image
+    known: set[str] = set()
     for picture in pictures:
-        if known is None:
-            known = set().union(*(_file_tokens(url) for url in set(metadata)))
-        if known & _file_tokens(picture):
+        if tokens is None:
+            tokens = {url: _file_tokens(url) for url in set(metadata)}
+            known = set().union(*tokens.values())
+        own = tokens.get(picture)  # a metadata image itself: its tokens are known ones
+        if known & (_file_tokens(picture) if own is None else own):
             return page.absolute(picture)
     for url in metadata:
         absolute = page.absolute(url)

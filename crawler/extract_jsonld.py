@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,6 +43,7 @@ PAGE_TYPES = frozenset({"webpage", "itempage", "collectionpage", "aboutpage", "p
 _MAX_DEPTH = 8
 _MAX_NODES = 2000
 _MAX_SCRIPT = 2_000_000
+_CONTAINERS = (dict, list)
 _TRAILING_COMMA = re.compile(r",\s*([}\]])")
 _WRAPPERS = re.compile(r"^\s*(?:<!--|//\s*<!\[CDATA\[|<!\[CDATA\[)|(?:-->|//\s*\]\]>|\]\]>|;)\s*$")
 
@@ -61,27 +62,28 @@ def _loads(text: str) -> Any:
 
 def _types(node: dict[str, Any]) -> frozenset[str]:
     raw = node.get("@type")
+    if isinstance(raw, str):
+        return frozenset((raw.rsplit("/", 1)[-1].lower(),))
     values = raw if isinstance(raw, list) else [raw]
     return frozenset(v.rsplit("/", 1)[-1].lower() for v in values if isinstance(v, str))
 
 
-def _walk(roots: Iterable[Any]) -> Iterator[dict[str, Any]]:
-    """Every dict reachable from ``roots`` (depth- and count-limited, iterative)."""
-    stack: list[tuple[Any, int]] = [(root, 0) for root in roots]
-    stack.reverse()
-    seen = 0
-    while stack and seen < _MAX_NODES:
-        value, depth = stack.pop()
-        if depth > _MAX_DEPTH:
-            continue
-        children: list[Any] = []
+def _walk(roots: Iterable[Any]) -> list[dict[str, Any]]:
+    """Every dict reachable from ``roots``, in document order (depth- and count-limited)."""
+    found: list[dict[str, Any]] = []
+
+    def visit(value: dict[str, Any] | list[Any], depth: int) -> None:
         if isinstance(value, dict):
-            seen += 1
-            yield value
-            children = [v for v in value.values() if isinstance(v, dict | list)]
-        elif isinstance(value, list):
-            children = [v for v in value if isinstance(v, dict | list)]
-        stack.extend((child, depth + 1) for child in reversed(children))
+            found.append(value)
+        if depth < _MAX_DEPTH:  # deeper values are never walked
+            for child in value.values() if isinstance(value, dict) else value:
+                if isinstance(child, _CONTAINERS) and len(found) < _MAX_NODES:
+                    visit(child, depth + 1)
+
+    for root in roots:
+        if isinstance(root, _CONTAINERS) and len(found) < _MAX_NODES:
+            visit(root, 0)
+    return found
 
 
 def text_of(value: Any) -> str | None:
@@ -207,11 +209,8 @@ class JsonLd:
         return [text for text in (text_of(item) for item in _as_list(raw)) if text]
 
 
-def _article_rank(node: dict[str, Any]) -> int:
-    types = _types(node)
-    rank = 0
-    if types & ARTICLE_TYPES:
-        rank += 4
+def _article_rank(node: dict[str, Any], rank: int) -> int:
+    """``rank`` (4 for an article type, else 0) raised by the article fields ``node`` has."""
     if node.get("headline"):
         rank += 2
     if node.get("datePublished"):
@@ -230,14 +229,20 @@ def read_jsonld(scripts: Iterable[str]) -> JsonLd:
             if parsed is not None:
                 roots.append(parsed)
     view = JsonLd(nodes=[node for node in _walk(roots) if "@type" in node])
+    by_id = view.by_id
+    best = 3  # an article node ranks 4 or more; the first of the best rank is taken
+    page: dict[str, Any] | None = None
     for node in view.nodes:
         ref = node.get("@id")
-        if isinstance(ref, str) and ref not in view.by_id:
-            view.by_id[ref] = node
-    ranked = [node for node in view.nodes if _article_rank(node) >= 4]
-    if ranked:
-        view.article = max(ranked, key=_article_rank)
-    view.page = next((node for node in view.nodes if _types(node) & PAGE_TYPES), {})
+        if isinstance(ref, str) and ref not in by_id:
+            by_id[ref] = node
+        types = _types(node)
+        if page is None and types & PAGE_TYPES:
+            page = node
+        rank = _article_rank(node, 4 if types & ARTICLE_TYPES else 0)
+        if rank > best:
+            best, view.article = rank, node
+    view.page = page if page is not None else {}
     if not view.article and view.page.get("headline"):
         view.article = view.page
     return view

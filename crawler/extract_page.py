@@ -2,8 +2,8 @@
 
 ``read_page`` walks the tree once (one selector list, document order) for what the field resolvers
 look up: every ``<meta>`` (``content``, or ``value`` when a page stores it there), the JSON-LD scripts,
-``<base href>``, ``<link rel>``, the root's language, the ``<h1>`` elements, the first ``<article>``
-and ``<main>``, ``itemprop`` elements and tag links. The field modules (``extract_title``,
+``<base href>``, ``<link rel>``, the root's language, the ``<h1>`` and ``<time>`` elements, the first ``<title>``,
+``<article>`` and ``<main>``, ``itemprop`` elements and tag links. The field modules (``extract_title``,
 ``extract_published``, ``extract``...) only look things up in the resulting ``Page``.
 """
 
@@ -23,6 +23,12 @@ from crawler.extract_text_rules import NOSCRIPT_TEXT
 _SPACE = re.compile(r"\s+")
 _UNCLEAN = re.compile(r"[^\S ]| {2}|[&\u00ad]")  # what ``clean`` would change besides the ends
 _KEY_DROP = re.compile(r"[\W_]+")
+# an absolute http(s) URL that ``urljoin`` returns as it is (nothing it would re-split or normalise:
+# no params, no empty query or fragment, ASCII host and path)
+_PLAIN_ABSOLUTE = re.compile(
+    r"https?://[A-Za-z0-9.-]+(?::[0-9]+)?(?:/[A-Za-z0-9._~!$'()*+,=:@%/-]*)?(?:\?[A-Za-z0-9._~!$'()*+,;=:@%/?&-]+)?\Z"
+)
+_PLAIN_HOST = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://([A-Za-z0-9.-]+)(?::[0-9]*)?(?:[/?#]|\Z)")
 _SECOND_LEVEL = frozenset({"co", "com", "org", "net", "ac", "gov", "edu", "ne", "or", "go", "gv"})
 
 
@@ -30,7 +36,8 @@ def clean(value: str | None) -> str | None:
     """Entities decoded, whitespace collapsed; ``None`` for an empty result."""
     if value is None:
         return None
-    if not _UNCLEAN.search(value):
+    # every character ``_UNCLEAN`` looks for but "&" and "  " is unprintable: C-speed checks first
+    if (value.isprintable() and "  " not in value and "&" not in value) or not _UNCLEAN.search(value):
         return value.strip() or None
     cleaned = _SPACE.sub(" ", html.unescape(value)).replace("\u00ad", "").strip()
     return cleaned or None
@@ -38,7 +45,13 @@ def clean(value: str | None) -> str | None:
 
 def match_key(value: str | None) -> str:
     """A comparison key: case-folded letters and digits only ("LTE-Patent : X" == "LTE-Patent: X")."""
-    return _KEY_DROP.sub("", value.casefold()) if value else ""
+    if not value:
+        return ""
+    folded = value.casefold()
+    joined = folded.replace(" ", "")
+    if joined.isalnum():  # nothing but single words: what the regex would leave (``\w`` covers ``isalnum``)
+        return joined
+    return _KEY_DROP.sub("", folded)
 
 
 def node_text(node: LexborNode | None) -> str | None:
@@ -84,6 +97,8 @@ class Page:
     main: LexborNode | None = None  # the first <main>
     itemprops: dict[str, LexborNode] = field(default_factory=dict)  # itemprop value -> first element
     tag_links: list[LexborNode] = field(default_factory=list)  # <a rel~=tag>
+    times: list[LexborNode] | None = None  # every <time>, document order (``None``: the tree was not walked)
+    title_element: LexborNode | None = None  # the first <title>
 
     @functools.cached_property
     def visible_text(self) -> str:
@@ -103,10 +118,21 @@ class Page:
         """The registrable part of the page's host name ("example" for www.example.co.uk), if any."""
         if not self.url:
             return None
-        labels = (urlsplit(self.url).hostname or "").split(".")[:-1]  # without the top-level domain
+        plain = _PLAIN_HOST.match(self.url)  # what ``urlsplit`` reads as the host, without its work
+        host = plain.group(1).lower() if plain else urlsplit(self.url).hostname
+        labels = (host or "").split(".")[:-1]  # without the top-level domain
         if len(labels) >= 2 and labels[-1] in _SECOND_LEVEL:  # co.uk, com.au ...
             labels.pop()
         return labels[-1] if labels and labels[-1] else None
+
+    @property
+    def unchanged(self) -> bool:
+        """Whether the tree is still as ``read_page`` walked it (reading ``visible_text`` strips elements)."""
+        return self.times is not None and "visible_text" not in self.__dict__
+
+    def first_title(self) -> LexborNode | None:
+        """The first ``<title>`` element (the document's title, unless an SVG one comes first)."""
+        return self.title_element if self.unchanged else self.tree.css_first("title")
 
     def first(self, *keys: str) -> str | None:
         for key in keys:
@@ -124,6 +150,8 @@ class Page:
         link = link.strip()
         if link.startswith("data:"):
             return None
+        if _PLAIN_ABSOLUTE.match(link):  # what ``urljoin`` would give back unchanged, whatever the base
+            return link
         try:
             return urljoin(self.url, link) if self.url else link
         except ValueError:
@@ -137,7 +165,7 @@ class Page:
         return clean(attrs.get("content") or attrs.get("datetime")) or node_text(node)
 
 
-_WALKED = "meta, script, base[href], link[rel][href], html, h1, article, main, [itemprop], a[rel]"
+_WALKED = "meta, script, base[href], link[rel][href], html, h1, article, main, [itemprop], a[rel], time, title"
 
 
 def drop_noscript(tree: LexborHTMLParser) -> None:
@@ -153,18 +181,28 @@ def drop_noscript(tree: LexborHTMLParser) -> None:
             node.decompose()
 
 
+_META_KEYS = ("property", "name", "itemprop", "http-equiv")
+
+
 def _add_meta(meta: dict[str, list[str]], attrs: dict[str, str | None]) -> None:
     value = attrs.get("content")
     if value is None:
         value = attrs.get("value")
-    cleaned = clean(value)
-    if cleaned is None:
+        if value is None:
+            return
+    # ``clean``, its first test inlined: most values are clean
+    cleaned = value.strip() if value.isprintable() and "  " not in value and "&" not in value else clean(value)
+    if not cleaned:
         return
-    for attr in ("property", "name", "itemprop", "http-equiv"):
+    for attr in _META_KEYS:
         key = attrs.get(attr)
         if key:
             for part in key.lower().split():
-                meta.setdefault(part, []).append(cleaned)
+                values = meta.get(part)
+                if values is None:
+                    meta[part] = [cleaned]
+                else:
+                    values.append(cleaned)
 
 
 def _based(url: str | None, base: str) -> str | None:
@@ -173,6 +211,16 @@ def _based(url: str | None, base: str) -> str | None:
         return urljoin(url, base) if url else base
     except ValueError:
         return url
+
+
+def _note_first(page: Page, node: LexborNode, tag: str) -> None:
+    """Keep the first ``<article>``, ``<main>`` and ``<title>``."""
+    if tag == "article":
+        page.article = page.article or node
+    elif tag == "main":
+        page.main = page.main or node
+    elif page.title_element is None:
+        page.title_element = node
 
 
 def _note(page: Page, node: LexborNode, tag: str, attrs: dict[str, str | None]) -> None:
@@ -186,27 +234,30 @@ def _note(page: Page, node: LexborNode, tag: str, attrs: dict[str, str | None]) 
             page.language = attrs.get("lang") or attrs.get("xml:lang")
     elif tag == "h1":
         page.all_headings.append(node)
-    elif tag == "article":
-        page.article = page.article or node
-    elif tag == "main":
-        page.main = page.main or node
+    elif tag == "time":
+        if page.times is not None:
+            page.times.append(node)
+    elif tag in ("article", "main", "title"):
+        _note_first(page, node, tag)
     elif tag == "a" and "tag" in (attrs.get("rel") or "").lower().split():
         page.tag_links.append(node)
 
 
 def read_page(tree: LexborHTMLParser, url: str | None) -> Page:
-    page = Page(tree=tree, url=url)
+    page = Page(tree=tree, url=url, times=[])
     scripts: list[str] = []
     base: str | None = None
     seen: set[int] = set()
+    meta, itemprops = page.meta, page.itemprops
     for node in tree.css(_WALKED):
-        if node.mem_id in seen:  # a node matching two of the selectors comes back once for each
+        node_id = node.mem_id
+        if node_id in seen:  # a node matching two of the selectors comes back once for each
             continue
-        seen.add(node.mem_id)
+        seen.add(node_id)
         tag = node.tag or ""
         attrs = node.attributes
         if tag == "meta":
-            _add_meta(page.meta, attrs)
+            _add_meta(meta, attrs)
         elif tag == "script":
             if "ld+json" in (attrs.get("type") or ""):
                 scripts.append(node.text())
@@ -216,8 +267,8 @@ def read_page(tree: LexborHTMLParser, url: str | None) -> Page:
         else:
             _note(page, node, tag, attrs)
         prop = attrs.get("itemprop")
-        if prop and prop not in page.itemprops:
-            page.itemprops[prop] = node
+        if prop and prop not in itemprops:
+            itemprops[prop] = node
     if base:
         page.url = _based(url, base)
     page.ld = read_jsonld(scripts)

@@ -41,6 +41,7 @@ _NOT_A_NAME = re.compile(
 )
 _NOISE = re.compile(r"https?://\S+|\S+@\S+\.\S+|@\w+|\(.*?\)|\[.*?\]", re.IGNORECASE)
 _STRIP = " \t\n.,:;-\u2013\u2014|'\"()[]~*•·"
+_SPACES = re.compile(r"\s+")
 _DIGIT = re.compile(r"\d")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 _MAX_NAME = 60
@@ -73,7 +74,7 @@ def split_names(raw: str) -> list[str]:
     if not raw or raw.lstrip().startswith(("http://", "https://", "www.")):
         return []
     text = _NOISE.sub(" ", raw[:500])
-    text = re.sub(r"\s+", " ", text).strip()
+    text = _SPACES.sub(" ", text).strip()
     text = _PREFIX.sub("", text)
     names: list[str] = []
     for part in _SPLIT.split(text):

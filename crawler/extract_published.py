@@ -66,6 +66,7 @@ from crawler.extract_published_printed import (
     copyright_date,
     date_above,
     labelled_date,
+    machine_date,
     markup_date,
     printed_near_headline,
     sentence_date,
@@ -123,10 +124,10 @@ GENERIC_META = frozenset(("date", "dc.date", "dcterms.date"))  # a page's date, 
 _FEW_TIMES = 8  # up to this many <time> elements are filtered in Python (one query, not four)
 
 
-def first_date(values: Iterable[str | None]) -> When | None:
+def first_date(page: Page, values: Iterable[str | None]) -> When | None:
     for value in values:
         if value:
-            parsed = parse_machine_date(value)
+            parsed = machine_date(page, value)
             if parsed is not None:
                 return parsed
     return None
@@ -163,7 +164,7 @@ def _meta_date(page: Page) -> tuple[When, str] | None:
     meta = page.meta
     for key in PUBLISHED_META:
         for value in meta.get(key, ()):
-            parsed = parse_machine_date(value) if value else None
+            parsed = machine_date(page, value) if value else None
             if parsed is not None:
                 return parsed, key
     return None
@@ -172,18 +173,18 @@ def _meta_date(page: Page) -> tuple[When, str] | None:
 def _structured(page: Page) -> tuple[When, str] | None:
     """The structured publication date, and how weak its source is: ``"time"`` when only a
     ``<time>`` element gave it, ``"generic"`` for a bare "date" meta, else ``""``."""
-    found = first_date((page.ld.get("datePublished"),))
+    found = first_date(page, (page.ld.get("datePublished"),))
     if found is not None:
         return found, ""
     in_meta = _meta_date(page)
     if in_meta is not None:
         return in_meta[0], "generic" if in_meta[1] in GENERIC_META else ""
-    found = first_date((page.itemprop("datePublished"),))
+    found = first_date(page, (page.itemprop("datePublished"),))
     if found is None:
-        found = first_date(_time_elements(page))
+        found = first_date(page, _time_elements(page))
         if found is not None:
             return found, "time"
-    found = found or first_date((page.ld.get("dateCreated"),))
+    found = found or first_date(page, (page.ld.get("dateCreated"),))
     return (found, "") if found is not None else None
 
 
@@ -234,7 +235,7 @@ def _time_below_headline(page: Page, headline: str | None, found: When) -> When 
     others = []  # first: the cheap datetime attributes; the visible text only when they differ
     for node in time_nodes(page)[:_FEW_TIMES]:
         value = node.attributes.get("datetime")
-        parsed = parse_machine_date(value) if value else None
+        parsed = machine_date(page, value) if value else None
         if parsed is not None and _day(parsed) != _day(found):
             others.append(parsed)
     if not others:
@@ -307,7 +308,12 @@ def modified(page: Page) -> When | None:
     """The modification date (read once: the publication date may look at it first)."""
     key = "modified"
     if key not in page.memo:
-        page.memo[key] = first_date(
-            (page.ld.get("dateModified"), *page.all(*MODIFIED_META), page.itemprop("dateModified"))
-        )
+        page.memo[key] = first_date(page, _modified_sources(page))
     return page.memo[key]  # type: ignore[return-value]
+
+
+def _modified_sources(page: Page) -> Iterator[str | None]:
+    """The modification values in order of trust, read one by one (the first that parses settles it)."""
+    yield page.ld.get("dateModified")
+    yield from page.all(*MODIFIED_META)
+    yield page.itemprop("dateModified")

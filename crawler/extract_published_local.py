@@ -13,9 +13,9 @@ from collections.abc import Iterable, Iterator
 
 from selectolax.lexbor import LexborNode
 
-from crawler.extract_dates import When, parse_human_date, parse_machine_date, url_date
+from crawler.extract_dates import When, parse_human_date, url_date
 from crawler.extract_page import Page
-from crawler.extract_published_printed import date_above, text_date, time_nodes
+from crawler.extract_published_printed import date_above, machine_date, text_date, time_nodes
 
 _SAME_INSTANT = 120  # seconds
 _MAX_OFFSET = dt.timedelta(hours=14)
@@ -64,7 +64,7 @@ def _printed_day(stamp: dt.datetime, days: Iterable[When | None]) -> dt.date | N
 def _machine_candidates(page: Page, stamps: Iterable[str]) -> Iterator[When | None]:
     """Machine-readable timestamps that may give the same instant in local time (metas, ``<time>``)."""
     for value in (*stamps, *(n.attributes.get("datetime") for n in time_nodes(page)[:_LOCAL_TIMES])):
-        yield parse_machine_date(value) if value else None
+        yield machine_date(page, value) if value else None
 
 
 def _time_text(node: LexborNode) -> When | None:
@@ -76,7 +76,7 @@ def _own_time_element(page: Page, stamp: dt.datetime) -> When | None:
     """What the ``<time>`` element carrying ``stamp`` itself prints (a day, or a local clock time)."""
     for node in time_nodes(page)[:_LOCAL_TIMES]:
         value = node.attributes.get("datetime")
-        parsed = parse_machine_date(value) if value else None
+        parsed = machine_date(page, value) if value else None
         if isinstance(parsed, dt.datetime) and parsed.utcoffset() is not None and parsed == stamp:
             return _time_text(node)
     return None

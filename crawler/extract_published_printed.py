@@ -13,6 +13,7 @@ from crawler.extract_dates import (
     When,
     find_short_date_time,
     parse_human_date,
+    parse_machine_date,
     parse_short_date,
     parse_short_date_line,
 )
@@ -84,10 +85,19 @@ _SHORT_LINES = 3  # non-empty lines next to the headline looked at for a date al
 
 
 def time_nodes(page: Page) -> list[LexborNode]:
-    """The page's ``<time>`` elements in document order (read once; ``tags`` is far cheaper than ``css``)."""
+    """The page's ``<time>`` elements in document order (read once: from the walk of ``read_page`` while
+    the tree is as it was then, else by ``tags``, far cheaper than ``css``)."""
     key = "times"
     if key not in page.memo:
-        page.memo[key] = page.tree.tags("time")
+        page.memo[key] = page.times if page.times is not None and page.unchanged else page.tree.tags("time")
+    return page.memo[key]  # type: ignore[return-value]
+
+
+def machine_date(page: Page, value: str) -> When | None:
+    """``parse_machine_date``, remembered for the page: its JSON-LD, meta and ``<time>`` values repeat."""
+    key = ("machine_date", value)
+    if key not in page.memo:
+        page.memo[key] = parse_machine_date(value)
     return page.memo[key]  # type: ignore[return-value]
 
 

@@ -122,7 +122,7 @@ def _metadata_titles(page: Page) -> list[str]:
         _again(page.first("twitter:title")),
         _again(page.first("headline")),
         _again(page.first("dc.title", "dcterms.title")),
-        node_text(page.tree.css_first("title")),
+        node_text(page.first_title()),
     )
     return [value for value in values if value]
 

@@ -24,6 +24,7 @@ _HIDDEN_CLASS = re.compile(
     r"|^(?:is-)?(?:hidden|invisible|aural)$|^d-none$",
     re.IGNORECASE,
 )
+_HIDDEN_HINTS = ("hidden", "sr-only", "screen-reader-text", "invisible", "offscreen", "aural", "d-none")
 # child elements that stand apart from the headline text when they open or close the <h1>
 _LEADING = frozenset({"span", "small", "div", "p", "time", "strong", "header", "h2", "h3", "h4", "h5", "h6"})
 _TRAILING = frozenset({"small", "div", "p", "time"})
@@ -46,6 +47,10 @@ def _hidden(node: LexborNode) -> bool:
     classes = attrs.get("class")
     if not classes:
         return False
+    if classes.isascii():  # the pattern's words are ASCII: a class holding none of them cannot match
+        lowered = classes.lower()
+        if not any(hint in lowered for hint in _HIDDEN_HINTS):
+            return False
     return any(_HIDDEN_CLASS.search(name) for name in classes.split())
 
 
@@ -130,7 +135,12 @@ def visible_headings(page: Page, skip: Callable[[str], bool]) -> tuple[list[Head
     out: list[Heading] = []
     home: list[str] = []
     seen: set[str] = set()
+    done: set[int] = set()  # an <h1> in <article> comes again among the headings: its text would be in ``seen``
     for node in in_article + page.headings:
+        node_id = node.mem_id
+        if node_id in done:
+            continue
+        done.add(node_id)
         text = clean(node.text(separator=" "))
         if not text or len(text) > _MAX_HEADING or text in seen or _hidden(node):
             continue

@@ -15,6 +15,7 @@ from crawler.extract_page import match_key
 
 SEPARATORS = re.compile(r"\s+(?:\||-|\u2013|\u2014|::|:|·|•|»|/|~)\s+|\s*[|ㅣ\uff5c]\s*")
 _HAS_SEPARATOR = re.compile(r"\s[-\u2013\u2014:·•»/~]\s|[|ㅣ\uff5c]")
+_SEPARATOR_CHAR = re.compile(r"[|\-\u2013\u2014:·•»/~ㅣ\uff5c]")  # in every separator: a cheap test first
 _TRAILING_SEPARATOR = re.compile(r"\s+(?:\||-|\u2013|\u2014|::|·|•)\s*$")
 # a separator before or after a site name written on without spaces; not a hyphen ("Corona-News")
 _SEPARATOR_BEFORE_END = re.compile(r"\s*[|:\u2013\u2014·•»_~ㅣ\uff5c]+\s*$")  # searched up to the name
@@ -27,7 +28,14 @@ key = functools.lru_cache(maxsize=4096)(match_key)
 
 
 def has_separator(value: str) -> bool:
-    return _HAS_SEPARATOR.search(value) is not None
+    return _SEPARATOR_CHAR.search(value) is not None and _HAS_SEPARATOR.search(value) is not None
+
+
+def split_segments(value: str, maxsplit: int = 0) -> list[str]:
+    """``SEPARATORS.split``, without running that slow pattern over a value with no separator character."""
+    if _SEPARATOR_CHAR.search(value) is None:
+        return [value]
+    return SEPARATORS.split(value, maxsplit)
 
 
 class SiteNames:
@@ -71,16 +79,21 @@ class SiteNames:
 
     def strip_from(self, title: str) -> str:
         """``title`` without leading or trailing segments that name the site (and a tagline after it)."""
+        if _SEPARATOR_CHAR.search(title) is None:
+            return self.strip_joined(title)
         title = _TRAILING_SEPARATOR.sub("", title)
         if not has_separator(title):
             return self.strip_joined(title)
-        parts = [part for part in SEPARATORS.split(title) if part.strip()]
-        for index in range(1, len(parts) - 1):  # "Headline | Site | Tagline"
-            if self.named_by(parts[index]):
-                title = title[: title.find(parts[index - 1]) + len(parts[index - 1])].strip()
+        split = [part for part in split_segments(title) if part.strip()]
+        parts: list[str] | None = split  # ``None``: the title changed, split it again
+        for index in range(1, len(split) - 1):  # "Headline | Site | Tagline"
+            if self.named_by(split[index]):
+                title = title[: title.find(split[index - 1]) + len(split[index - 1])].strip()
+                parts = None
                 break
         for _ in range(2):
-            parts = [part for part in SEPARATORS.split(title) if part.strip()]
+            if parts is None:
+                parts = [part for part in split_segments(title) if part.strip()]
             if len(parts) < 2:
                 return title
             if self.named_by(parts[-1]):
@@ -90,6 +103,7 @@ class SiteNames:
             else:
                 return self.strip_joined(title)
             title = title[title.find(kept[0]) : title.rfind(kept[-1]) + len(kept[-1])].strip()
+            parts = None
         return title
 
 
@@ -101,7 +115,7 @@ def drop_extra_segments(titles: list[str]) -> list[str]:
         return titles
     out = []
     for title in titles:
-        parts = SEPARATORS.split(title)
+        parts = split_segments(title)
         for end in range(len(parts) - 1, 0, -1):
             if key(" ".join(parts[:end])) in keys:
                 title = title[: title.find(parts[end - 1]) + len(parts[end - 1])].strip()
@@ -117,7 +131,7 @@ def drop_extra_segments(titles: list[str]) -> list[str]:
 
 def segment_runs(value: str) -> dict[str, str]:
     """Each leading and each trailing run of separator segments of ``value``, by comparison key."""
-    parts = SEPARATORS.split(value)
+    parts = split_segments(value)
     runs: dict[str, str] = {}
     for cut in range(1, len(parts)):
         head = value[: value.find(parts[cut - 1]) + len(parts[cut - 1])].strip()
@@ -129,5 +143,5 @@ def segment_runs(value: str) -> dict[str, str]:
 
 def leading_segment(value: str) -> str | None:
     """The first separator segment of ``value``, when it has more than one."""
-    parts = SEPARATORS.split(value, maxsplit=1)
+    parts = split_segments(value, 1)
     return parts[0] if len(parts) == 2 else None
