@@ -8,6 +8,7 @@ errors to exit statuses in one place: 0 all archived, 1 some URLs failed or seed
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import datetime as dt
 import gc
 import gzip
@@ -73,9 +74,35 @@ def _tune_gc() -> None:
     gc.set_threshold(GC_YOUNG_THRESHOLD, middle, old)
 
 
+# glibc's mallopt parameters, and what the crawl sets them to
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
+MALLOC_TRIM_BYTES = 64 * 1024 * 1024
+MALLOC_MMAP_BYTES = 16 * 1024 * 1024
+
+
+def _tune_malloc() -> None:
+    """Keep freed memory in the process for the next page instead of returning it to the kernel (glibc).
+
+    Every page's body, text and parsed tree are freed once it is stored. With glibc's defaults, whether
+    that memory is handed back (and the next page faults it in again, zeroed) depends on where objects
+    happen to sit in the heap: the same extraction benchmark ran at 40k or 560k minor page faults, parse
+    time 0.14 or 0.30 ms per page, from one build to the next. Fixed thresholds make it stable; peak RSS
+    is what the crawl needs at its largest either way.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):  # not glibc, or no mallopt: nothing to tune
+        return
+    mallopt(M_TRIM_THRESHOLD, MALLOC_TRIM_BYTES)
+    mallopt(M_MMAP_THRESHOLD, MALLOC_MMAP_BYTES)
+
+
 def _run(coro: Coroutine[Any, Any, _T]) -> _T:
     """Run a coroutine; our own errors become a clear message and exit status 2."""
     _tune_gc()
+    _tune_malloc()
     try:
         with asyncio.Runner(loop_factory=_loop_factory()) as runner:
             return runner.run(coro)
