@@ -34,7 +34,12 @@
 
 Cost: each whole-tree CSS query and each ``text()`` call is a walk over the tree, so the steps share
 measurements (link text per container from one query of the links, text sizes read once, whole-text
-size checks that stop early) and the renderer avoids per-word splitting where it can.
+size checks that stop early) and the renderer avoids per-word splitting where it can. The page is
+walked twice: once in Python for the noise tags, once by the query of the hidden elements, which
+also finds the ``itemprop=articleBody`` elements. Lexbor parses a selector again on every query, so
+small subtrees (an article container, a box) are walked in Python instead (``extract_text_rules.Tags``,
+tag ids rather than names), and each article root once: the pruning's list of its elements serves
+the renderer too.
 
 Mutates the tree it is given: call it last.
 """
@@ -46,17 +51,20 @@ from dataclasses import dataclass
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from crawler.extract_text_clean import prune, render_lines, strip_noise
+from crawler.extract_text_clean import prune, render_lines
 from crawler.extract_text_lead import lead_lines
 from crawler.extract_text_lines import drop_furniture_lines
+from crawler.extract_text_noise import strip_noise
 from crawler.extract_text_rules import (
     PARAGRAPHS,
     SPACE,
     TAG_WEIGHT,
+    Tags,
     at_least,
     class_id,
     class_weight,
     collapse_space,
+    holds_text,
     is_unlikely,
     link_density,
     size,
@@ -74,6 +82,7 @@ _MIN_TEXT = 250  # a first pass that yields less than this retries with the clas
 _LINKED_HEADINGS = "h2 a, h3 a, h4 a, a h2, a h3, a h4"
 _SENTENCE_END = re.compile(r"[.!?\u3002\uff01\uff1f\"\u201d\u00bb)]\s*$")
 _TAIL = 40
+_PARAGRAPH_TAGS = Tags("p")
 _LONE = frozenset({"p", "blockquote", "pre", "td", "li", "span"})
 _COMMENTS_OR_RELATED = re.compile(r"comment|repl(?:y|ies)|discussion|kommentar|related|recommend", re.IGNORECASE)
 _SMALL = 1000  # a strict-pass winner with less text than this may be widened or lose to the loose pass
@@ -243,7 +252,7 @@ def _best_of(top: list[_Candidate]) -> _Candidate | None:
     for cand in top:
         final = cand.score * (1 - link_density(cand.node, size(cand.node.text())))
         teasers = len(cand.node.css(_LINKED_HEADINGS))
-        if teasers >= 3 and teasers * 3 >= len(cand.node.css("p")):
+        if teasers >= 3 and teasers * 3 >= len(_PARAGRAPH_TAGS.find(cand.node)):
             final *= 0.3  # a list of headline links with blurbs, not an article
         if best is None or final > best.score:
             best = _Candidate(cand.node, final)
@@ -350,14 +359,14 @@ def _hint_root(paras: list[_Para], hint: str) -> LexborNode | None:
     return min(holding, key=lambda c: c.score).node if holding else None
 
 
-def _preferred_root(tree: LexborHTMLParser) -> list[LexborNode]:
-    """The ``itemprop=articleBody`` element with most text, with its siblings that carry the same
-    property (templates that mark every paragraph as ``articleBody``); [] when there is none."""
-    bodies = tree.css("[itemprop=articleBody], [itemprop=articlebody]")
+def _preferred_root(bodies: list[LexborNode]) -> list[LexborNode]:
+    """The ``itemprop=articleBody`` element with most text (``bodies``: all of them, document order),
+    with its siblings that carry the same property (templates that mark every paragraph as
+    ``articleBody``); [] when there is none."""
     if not bodies:
         return []
     if len(bodies) == 1:
-        return bodies if at_least(bodies[0].text(), _MIN_BODY) else []
+        return bodies if holds_text(bodies[0], _MIN_BODY) else []
     sizes = [size(node.text()) for node in bodies]
     best = max(range(len(bodies)), key=sizes.__getitem__)
     parent = bodies[best].parent
@@ -371,7 +380,7 @@ def _preferred_root(tree: LexborHTMLParser) -> list[LexborNode]:
     return [node for node, _ in parts] if sum(length for _, length in parts) >= _MIN_BODY else []
 
 
-def _choose(tree: LexborHTMLParser, body: LexborNode, hint: str | None) -> list[LexborNode]:
+def _choose(body: LexborNode, hint: str | None, article_bodies: list[LexborNode]) -> list[LexborNode]:
     paras: list[_Para] | None = None
     if hint and size(hint) >= 200:
         paras = _paragraphs(body)
@@ -381,7 +390,7 @@ def _choose(tree: LexborHTMLParser, body: LexborNode, hint: str | None) -> list[
             if scored and _outweighs(scored, root):
                 return with_prose_siblings(scored)
             return with_prose_siblings([root])
-    preferred = _preferred_root(tree)
+    preferred = _preferred_root(article_bodies)
     if preferred:
         return with_prose_siblings(preferred)
     scored = _scored(paras if paras is not None else _paragraphs(body), body)
@@ -436,13 +445,13 @@ def extract_text(tree: LexborHTMLParser, *, title: str | None = None, hint: str 
     body = tree.body
     if body is None:
         return _from_hint(hint, "")
-    strip_noise(tree)
+    article_bodies = strip_noise(tree, article_bodies=True)
     lines: list[str] = []
-    roots = _choose(tree, body, hint)
+    roots = _choose(body, hint, article_bodies)
     lead = lead_lines(roots)
     for root in roots:
-        prune(root)
-        lines.extend(render_lines(root, title if not lines else None))
+        elements = prune(root)
+        lines.extend(render_lines(root, title if not lines else None, elements))
     if lead and not (lines and lines[0] == lead[0]):
         lines[:0] = lead
     lines = drop_furniture_lines(lines)

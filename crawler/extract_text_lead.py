@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from selectolax.lexbor import LexborNode
 
 from crawler.extract_text_clean import render_lines
-from crawler.extract_text_rules import link_density, size
+from crawler.extract_text_rules import Tags, link_density, size
 
 _LEAD_CLASS = re.compile(
     r"lead(?!erboard)|lede|intro|excerpt|standfirst|summary|abstract|dek\b|deck|sub-?headline|sub-?title|"
@@ -35,7 +35,8 @@ _SIBLINGS = 6
 _DEPTH = 3
 _LEAD_CHARS = (40, 1000)
 _HEADER_LEAD = 60  # a text after the headline this long is a standfirst, not a kicker or byline
-_FURNITURE = "img, picture, video, ul, ol, table, form, time"
+_FURNITURE = Tags("img, picture, video, ul, ol, table, form, time")
+_HEADLINE = Tags("h1")
 
 
 def _named(node: LexborNode, depth: int) -> Iterator[LexborNode]:
@@ -53,7 +54,7 @@ def _named(node: LexborNode, depth: int) -> Iterator[LexborNode]:
 
 def _after_headline(node: LexborNode) -> Iterator[LexborNode]:
     """In a header block holding the ``h1``: the first long text element after it."""
-    if node.tag == "h1" or node.css_first("h1") is None:
+    if node.tag == "h1" or not _HEADLINE.held(node):
         return
     seen_h1 = False
     for child in node.traverse():
@@ -74,7 +75,7 @@ def _candidates(root: LexborNode) -> Iterator[LexborNode]:
         for _ in range(_SIBLINGS):
             if sibling is None:
                 break
-            if sibling.tag and not sibling.tag.startswith("-"):
+            if sibling.is_element_node:  # (not a text or comment node)
                 yield from _named(sibling, _DEPTH)
                 yield from _after_headline(sibling)
             sibling = sibling.prev
@@ -85,7 +86,7 @@ def _is_lead(node: LexborNode) -> bool:
     text_len = size(node.text())
     if not _LEAD_CHARS[0] <= text_len <= _LEAD_CHARS[1] or link_density(node, text_len) > 0.2:
         return False
-    return node.css_first(_FURNITURE) is None
+    return not _FURNITURE.held(node)
 
 
 def lead_lines(roots: list[LexborNode]) -> list[str]:

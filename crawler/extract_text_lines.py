@@ -156,7 +156,10 @@ def _is_furniture(lower: str) -> bool:
     start = max(0, len(lower) - _TAIL_CHARS)
     if _credit_marks(lower[start:]) and _CREDIT.search(lower, start):  # (``^`` still means the line's start)
         return True
-    return any(word in lower for word in _KEYWORDS) and _INSIDE.search(lower) is not None
+    for word in _KEYWORDS:  # (a loop: a generator per line costs more than the scans)
+        if word in lower:
+            return _INSIDE.search(lower) is not None
+    return False
 
 
 def _credit_marks(tail: str) -> bool:

@@ -10,10 +10,10 @@ from __future__ import annotations
 import functools
 import re
 
-from selectolax.lexbor import LexborNode
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 # Subtrees that never hold article text: removed before anything is measured (see
-# ``extract_text_clean.strip_noise``). An aside holding the h1 is broken markup (an unclosed <aside>
+# ``extract_text_noise.strip_noise``). An aside holding the h1 is broken markup (an unclosed <aside>
 # swallowed the article); hidden "S:..." boxes are React streaming boundaries whose content a script
 # moves into place.
 NOISE_TAGS = frozenset(
@@ -95,6 +95,7 @@ BOILERPLATE_LINE = re.compile(
     r"read also|see also|leave a (?:comment|reply)|kommentar(?:e|) schreiben|ähnliche beiträge)\W*$",
     re.IGNORECASE,
 )
+BOILERPLATE_PHRASE = 40  # characters: no phrase of BOILERPLATE_LINE is longer (the rest of a match is non-word)
 # A line that is only a date and/or a time of day (a timestamp of the page or of a live-blog entry).
 DATE_LINE = re.compile(
     r"(?:\d{1,2}[./]\s?\d{1,2}[./]\s?(?:\d{4}|\d{2})|\d{4}-\d{2}-\d{2})?,?\s*"
@@ -126,8 +127,10 @@ def class_id(node: LexborNode) -> str:
     return label
 
 
-def class_weight(node: LexborNode) -> int:
-    label = class_id(node)
+def class_weight(node: LexborNode, label: str | None = None) -> int:
+    """The class/id weight of a node (``label``: its :func:`class_id`, when already read)."""
+    if label is None:
+        label = class_id(node)
     return _label_weight(label) if len(label) <= _CACHED_LABEL else _label_weight.__wrapped__(label)
 
 
@@ -155,11 +158,13 @@ def _label_weight(label: str) -> int:
     return weight
 
 
-def is_unlikely(node: LexborNode) -> bool:
-    """A container whose class/id names boilerplate and not the article."""
+def is_unlikely(node: LexborNode, label: str | None = None) -> bool:
+    """A container whose class/id names boilerplate and not the article (``label``: its
+    :func:`class_id`, when already read)."""
     if node.tag in {"html", "body", "article", "main", "a", "p", "h1", "h2", "h3"}:
         return False
-    label = class_id(node)
+    if label is None:
+        label = class_id(node)
     return _unlikely_label(label) if len(label) <= _CACHED_LABEL else _unlikely_label.__wrapped__(label)
 
 
@@ -188,8 +193,14 @@ def _content_token(token: str) -> bool:
     return not unlikely or maybe[-1] > unlikely[-1]
 
 
+_PLAIN_SPACES = b" \n\t\r"
+_COPIED = 1 << 16  # a longer text is counted in place (the one pass makes two copies of it)
+
+
 def size(text: str) -> int:
     """Characters of ``text`` that are not plain whitespace (no per-word objects, unlike ``split``)."""
+    if len(text) <= _COPIED and text.isascii():  # one pass deleting the four, not a pass for each
+        return len(text.encode().translate(None, _PLAIN_SPACES))
     count = len(text) - text.count(" ")
     if "\n" in text:  # a membership test is a fast scan; a count is a slower one
         count -= text.count("\n")
@@ -216,11 +227,83 @@ def at_least(text: str, amount: int) -> bool:
     return False
 
 
+def tag_ids(names: frozenset[str]) -> dict[int, str]:
+    """Lexbor's ids (``node.tag_id``) of standard tag names, mapped to the names: reading the id of a
+    node is cheaper than reading its name (a new string each time), which counts in a walk over many
+    nodes. Standard tags have fixed ids (an unknown name gets one per document): checked on two
+    documents."""
+    found = []
+    for unknown in (None, "x-unknown"):
+        parser = LexborHTMLParser("")
+        if unknown:
+            parser.create_node(unknown)
+        found.append({parser.create_node(name).tag_id: name for name in names})
+    if found[0] != found[1] or len(found[0]) != len(names):
+        raise RuntimeError(f"Lexbor gives no fixed ids to some of these tags: {sorted(names)}")
+    return found[0]
+
+
+# Nodes a walk in Python visits before it hands a query over to Lexbor's selector engine (which walks
+# faster but parses its selector first, the longer the list the longer): so many, and so many a tag.
+_WALK, _WALK_PER_TAG = 16, 4
+
+
+class Tags:
+    """A selector list made of type selectors only (``"p, h1, li"``), matched like ``css`` (the root
+    itself included, document order). Lexbor parses a selector again on every query, which costs
+    more than the match on the small subtrees (an article container, a box) the extractor mostly
+    queries: those are walked in Python; a larger subtree goes to Lexbor."""
+
+    def __init__(self, selector: str) -> None:
+        self.selector = selector
+        self.ids = frozenset(tag_ids(frozenset(part.strip() for part in selector.split(","))))
+        self.budget = _WALK + _WALK_PER_TAG * len(self.ids)
+
+    def find(self, root: LexborNode) -> list[LexborNode]:
+        """``root.css(selector)``."""
+        ids, out, budget = self.ids, [], self.budget
+        for node in root.traverse():
+            if not budget:
+                return root.css(self.selector)
+            budget -= 1
+            if node.tag_id in ids:
+                out.append(node)
+        return out
+
+    def held(self, root: LexborNode) -> bool:
+        """``root.css_first(selector) is not None``."""
+        ids, budget = self.ids, self.budget
+        for node in root.traverse():
+            if not budget:
+                return root.css_first(self.selector) is not None
+            budget -= 1
+            if node.tag_id in ids:
+                return True
+        return False
+
+
+_LINKS = Tags("a")
+
+
+def holds_text(node: LexborNode, amount: int) -> bool:
+    """``at_least(node.text(), amount)``, reading the text nodes one by one until there is enough (the
+    whole text of a large element is a long string to build for a small threshold)."""
+    if amount <= 0:
+        return True
+    found = 0
+    for inner in node.traverse(include_text=True):
+        if inner.is_text_node:
+            found += size(inner.text())
+            if found >= amount:
+                return True
+    return False
+
+
 def link_density(node: LexborNode, text_len: int) -> float:
     """Share of ``text_len`` (a :func:`size`) that sits inside links."""
     if text_len <= 0:
         return 1.0
-    linked = sum(size(a.text()) for a in node.css("a"))
+    linked = sum(size(a.text()) for a in _LINKS.find(node))
     return min(1.0, linked / text_len)
 
 

@@ -12,27 +12,38 @@ import re
 
 from selectolax.lexbor import LexborNode
 
-from crawler.extract_text_rules import class_weight, is_unlikely, link_density, size
+from crawler.extract_text_rules import class_id, class_weight, is_unlikely, size, tag_ids
 
 _TAGS = frozenset({"p", "div", "section", "blockquote", "header"})
 _MIN_CHARS = 60
 _MAX_LINKS = 0.2
 _SENTENCE = re.compile(r"[.!?\u3002\uff01\uff1f]\s|[.!?\u3002\uff01\uff1f\"\u201d\u00bb)]\s*$")
-_FURNITURE = "h1, form, img, picture, video, figure, ul, ol, table, time, iframe"
+_FURNITURE = frozenset(
+    tag_ids(frozenset({"h1", "form", "img", "picture", "video", "figure", "ul", "ol", "table", "time", "iframe"}))
+)
+_LINK = next(iter(tag_ids(frozenset({"a"}))))
 
 
 def is_prose_box(node: LexborNode) -> bool:
     """A box of article prose: >= 60 characters of sentences, < 20% linked, no furniture inside,
     no boilerplate class/id."""
-    if node.tag not in _TAGS or is_unlikely(node) or class_weight(node) < 0:
+    if node.tag not in _TAGS:
+        return False
+    label = class_id(node)
+    if is_unlikely(node, label) or class_weight(node, label) < 0:
         return False
     text = node.text()
     text_len = size(text)
     if text_len < _MIN_CHARS or not _SENTENCE.search(text):
         return False
-    if link_density(node, text_len) >= _MAX_LINKS:
-        return False
-    return node.css_first(_FURNITURE) is None
+    links = []
+    for inner in node.traverse():  # (one walk for the links and the furniture)
+        tag_id = inner.tag_id
+        if tag_id in _FURNITURE:
+            return False
+        if tag_id == _LINK:
+            links.append(inner)
+    return sum(size(link.text()) for link in links) / text_len < _MAX_LINKS  # the link density
 
 
 def with_prose_siblings(roots: list[LexborNode]) -> list[LexborNode]:

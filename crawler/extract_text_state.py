@@ -15,7 +15,8 @@ import re
 
 from selectolax.lexbor import LexborHTMLParser
 
-from crawler.extract_text_clean import render_lines, strip_noise
+from crawler.extract_text_clean import render_lines
+from crawler.extract_text_noise import strip_noise
 from crawler.extract_text_rules import SPACE, size
 
 _SCRIPT = re.compile(rb"<script\b([^>]*)>", re.IGNORECASE)
