@@ -48,7 +48,7 @@ class BatchWriter:
         self._wake.set()
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._run())
-        await asyncio.shield(future)  # a cancelled caller does not cancel the batch the others wait for
+        await future  # each caller has its own future: a cancelled one is skipped, the batch still commits
 
     async def _run(self) -> None:
         while True:
