@@ -23,8 +23,8 @@ _HEX = frozenset("0123456789abcdefABCDEF")
 _ASCII_HOST = re.compile(r"[a-z0-9_](?:[a-z0-9_.-]*[a-z0-9_.])?")
 
 
-# Seeds name the same related articles and images again and again, and every URL a seed names is
-# canonicalized and then keyed by host: a small cache of recent answers (errors are not cached).
+# Every URL a seed names is canonicalized and then keyed by host, and seeds name the same related
+# articles and images again and again: a small cache of recent answers (errors are not cached).
 _RECENT = 4096
 
 
@@ -42,7 +42,7 @@ def host_key(url: str) -> str:
 
     IPv6 hosts keep their brackets (``[::1]:8080``). Raises ``ValueError`` like ``canonicalize_url``.
     """
-    return _host_key(_string(url))
+    return _canonical(_string(url)).split("/", 3)[2]  # the canonical form's authority: one cache for both
 
 
 def _string(url: object) -> str:
@@ -58,11 +58,6 @@ def _canonical(url: str) -> str:
     path = _remove_dot_segments(_normalize_escapes(parts.path, _PATH_SAFE)) or "/"
     query = _normalize_escapes(parts.query, _QUERY_SAFE)
     return f"{parts.scheme}://{netloc}{path}" + (f"?{query}" if query else "")
-
-
-@functools.lru_cache(maxsize=_RECENT)
-def _host_key(url: str) -> str:
-    return _netloc(_split(url))
 
 
 def is_http_url(url: str) -> bool:
