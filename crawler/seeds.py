@@ -129,6 +129,10 @@ def _front_matter(text: str) -> dict[str, Any]:
         where = f" at line {mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise SeedError(f"invalid YAML{where}: {problem}") from exc
+    except (ValueError, KeyError, TypeError, AttributeError, OverflowError) as exc:
+        # PyYAML's constructors raise these for an explicit tag its value cannot fill (!!bool maybe,
+        # !!int abc, !!timestamp xyz): the value is bad, not the program
+        raise SeedError(f"invalid YAML: a tagged value that cannot be read ({type(exc).__name__}: {exc})") from exc
     if not isinstance(data, dict) or not data:
         kind = "empty" if not data else type(data).__name__
         raise SeedError(f"front matter is {kind}, not a YAML mapping of seed fields")

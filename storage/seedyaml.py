@@ -7,6 +7,7 @@ record read and written again keeps its keys, their order and their values' own 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
@@ -26,7 +27,9 @@ def _without_timestamps(resolvers: dict[Any, list[Any]]) -> dict[Any, list[Any]]
     }
 
 
-_STR, _SEQ, _MAP = (f"tag:yaml.org,2002:{kind}" for kind in ("str", "seq", "map"))
+_STR, _SEQ, _MAP, _INT, _BOOL, _NULL = (
+    f"tag:yaml.org,2002:{kind}" for kind in ("str", "seq", "map", "int", "bool", "null"))
+_DECIMAL = re.compile(r"[-+]?(?:0|[1-9][0-9]*)", re.ASCII)
 _BUILDING = object()
 
 
@@ -39,8 +42,9 @@ class SeedLoader(_Loader):  # type: ignore[misc,valid-type]
 
     Seed records are mappings, lists and strings, and PyYAML's pure-Python resolver and constructor
     cost more than libyaml's parsing: plain scalars are resolved through a table made once, and
-    mappings, lists and strings are built directly. Every other node (numbers, booleans, null,
-    explicit tags, merge keys, recursive aliases) goes to PyYAML's safe constructor, so the result is
+    mappings, lists, strings, plain decimal integers, booleans and nulls are built directly. Every
+    other node (other numbers, explicit tags, merge keys, recursive aliases) goes to PyYAML's safe
+    constructor, so the result is
     what ``yaml.load`` with the safe loader gives (``tests/test_seeds.py`` compares them).
     """
 
@@ -80,6 +84,12 @@ class SeedLoader(_Loader):  # type: ignore[misc,valid-type]
         elif tag == _SEQ and kind is SequenceNode:
             built[key] = _BUILDING
             value = [self._build(item, built) for item in node.value]
+        elif tag == _INT and kind is ScalarNode and _DECIMAL.fullmatch(node.value):
+            value = int(node.value)  # what construct_yaml_int gives a plain decimal (no 0x, 0o, _ or 1:30)
+        elif tag == _NULL and kind is ScalarNode:
+            value = None
+        elif tag == _BOOL and kind is ScalarNode and node.value.lower() in self.bool_values:
+            value = self.bool_values[node.value.lower()]
         else:
             value = self.construct_object(node, deep=True)
         built[key] = value

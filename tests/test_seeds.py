@@ -12,7 +12,7 @@ import yaml
 
 from crawler.errors import SeedError
 from crawler.models import SeedRecord, SeedRejection
-from crawler.seeds import find_seed_files, read_seed
+from crawler.seeds import find_seed_files, parse_seed, read_seed
 from storage.seedyaml import load_yaml
 from tests.conftest import SEEDS_DIR
 
@@ -112,6 +112,8 @@ _TRICKY_YAML = [
     "a: {b: &c {d: e}, f: *c}",
     "x: !!omap [a: 1, b: 2]",
     "a: yes\nb: No\nc: on\nd: 'yes'\ne: 2021-04-29\n",
+    "n: -0\no: 010\np: 0x1F\nq: 1_000\nr: +5\ns: 1:30\nt: ~\nu: null\nv: !!bool 'yes'\nw: !!int '42'\nx: 0b11\n"
+    "y: 12345678901234567890\nz: [NULL, Off, TRUE, -7, '8']\n",
 ]
 
 
@@ -141,3 +143,11 @@ def test_seed_loader_builds_what_the_safe_loader_builds(text: str) -> None:
     assert repr(got) == repr(expected)
     if isinstance(expected, dict) and "h" in expected:
         assert got["h"] is got["i"]  # an alias is the anchor's object
+
+
+@pytest.mark.parametrize("tagged", ["!!bool maybe", "!!int abc", "!!timestamp xyz", "!!float xyz", "!!int 99e999999"])
+def test_a_tagged_value_that_cannot_be_read_rejects_the_seed(tagged: str) -> None:
+    """PyYAML's constructors raise plain Python errors for these; the seed is rejected with a reason, not a crash."""
+    text = f"---\noriginalUrl: http://news.example/a\nquality: {tagged}\n---\n".encode()
+    with pytest.raises(SeedError, match="tagged value that cannot be read"):
+        parse_seed(text, path="bad.md", sha256="0" * 64)
