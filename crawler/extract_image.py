@@ -201,11 +201,6 @@ def _file_tokens(url: str) -> set[str]:
     return tokens
 
 
-def same_image(first: str, second: str) -> bool:
-    """Whether two image URLs are renditions of one picture (see the module docstring)."""
-    return bool(_file_tokens(first) & _file_tokens(second))
-
-
 def lead_image(page: Page) -> str | None:
     """The lead image URL by the order of trust in the module docstring, made absolute."""
     metadata = _metadata_images(page)
