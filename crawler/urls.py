@@ -70,8 +70,6 @@ def is_http_url(url: str) -> bool:
 
 
 def _split(url: str) -> SplitResult:
-    if not isinstance(url, str):
-        raise ValueError(f"URL must be a string, not {type(url).__name__}")
     try:
         parts = urlsplit(url.strip())
     except ValueError as exc:
