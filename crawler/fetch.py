@@ -46,10 +46,13 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
-def _ssl_context(settings: Settings) -> ssl.SSLContext:
-    """The system's trust store, or only the CAs of ``ca_bundle`` when it is set."""
+def _ssl_context(settings: Settings) -> ssl.SSLContext | bool:
+    """Only the CAs of ``ca_bundle`` when it is set; else ``True``, aiohttp's own verifying context on the
+    system's trust store (built when aiohttp is imported: another would cost tens of milliseconds)."""
+    if not settings.ca_bundle:
+        return True
     try:
-        return ssl.create_default_context(cafile=settings.ca_bundle or None)
+        return ssl.create_default_context(cafile=settings.ca_bundle)
     except (OSError, ssl.SSLError) as exc:
         raise ConfigError(f"setting 'ca_bundle': cannot load CA certificates from {settings.ca_bundle}: {exc}") from exc
 

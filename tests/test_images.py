@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import os
 import struct
+import subprocess
+import sys
 import zlib
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -58,6 +62,28 @@ def test_raster_formats_report_type_size_and_digest(fmt: str, mode: str, mime_ty
     assert info.byte_size == len(data)
     assert info.sha256 == hashlib.sha256(data).hexdigest()
     assert info.error is None
+
+
+def test_each_format_loads_its_own_pillow_plugin_only(tmp_path: Path) -> None:
+    """In a fresh interpreter every raster format is read through its own plugin, never all of Pillow's."""
+    sizes = {"JPEG": (37, 21), "PNG": (37, 21), "GIF": (37, 21), "WEBP": (37, 21), "BMP": (37, 21),
+             "TIFF": (37, 21), "ICO": (32, 32)}
+    modes = {"GIF": "P", "ICO": "RGBA"}
+    for fmt, size in sizes.items():
+        (tmp_path / fmt).write_bytes(_encode(fmt, size, modes.get(fmt, "RGB")))
+    script = (
+        "import json, sys\n"
+        "from pathlib import Path\n"
+        "from PIL import Image\n"
+        "from crawler.images import inspect_image\n"
+        "found = {p.name: [inspect_image(p.read_bytes()).width, inspect_image(p.read_bytes()).height]"
+        " for p in sorted(Path(sys.argv[1]).iterdir())}\n"
+        "print(json.dumps({'sizes': found, 'all_plugins': Image._initialized >= 2}))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True,
+                          check=True, cwd=Path(__file__).resolve().parents[1])
+    result = json.loads(done.stdout)
+    assert result == {"sizes": {fmt: list(size) for fmt, size in sorted(sizes.items())}, "all_plugins": False}
 
 
 def test_avif_when_pillow_supports_it() -> None:
