@@ -146,6 +146,8 @@ def main() -> None:
               help="Allow private, loopback and reserved addresses.")
 @click.option("--progress", type=click.Choice(["auto", "bar", "log", "off"]), help="Progress display.")
 @click.option("--retry-failed", is_flag=True, help="Try URLs that failed in earlier runs again, with a fresh budget.")
+@click.option("--extract-processes", type=int, metavar="N",
+              help="Extract pages in N worker processes, for spare cores (default 0: in this process).")
 def crawl(inputs: tuple[str, ...], config_file: str | None, retry_failed: bool, **flags: Any) -> None:
     """Crawl seed files, folders or globs (default: seeds/) into the archive; resumes where it stopped."""
     settings = settings_from(config_file, **flags)

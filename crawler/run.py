@@ -182,6 +182,7 @@ async def run_crawl(
             try:
                 interrupted = await _drive(store, frontier, processor, settings, stop, progress)
             finally:
+                processor.close()
                 progress.close()
         return await _report(store, seeds, interrupted, fetcher.requests, started)
     finally:

@@ -62,6 +62,9 @@ class Settings:
     )
     fetch_lead_images: bool = _key(True, "Also fetch each page's own lead image (og:image or similar).")
     fetch_alternates: bool = _key(False, "Also fetch a story's AMP alternates (ampWebUrl, cdnAmpWebUrl).")
+    extract_processes: int = _key(
+        0, "Worker processes that extract pages (0: in the crawl's own process, the least CPU per page)."
+    )
     progress: str = _key("auto", "Progress display: auto (on a terminal), bar, log or off.")
 
     @classmethod
@@ -100,7 +103,7 @@ _POSITIVE = ("concurrency", "per_host", "max_body_bytes", "max_attempts")
 _NON_NEGATIVE = (
     "delay_s", "min_body_rate", "rate_grace_s", "connect_timeout_s", "read_timeout_s", "total_timeout_s",
     "max_redirects", "robots_cache_s", "robots_retry_s", "crawl_delay_cap_s",
-    "backoff_initial_s", "backoff_max_s", "retry_after_cap_s",
+    "backoff_initial_s", "backoff_max_s", "retry_after_cap_s", "extract_processes",
 )
 
 

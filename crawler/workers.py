@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from tenacity import RetryCallState
 
 from crawler.errors import FetchError, RetryableFetchError
-from crawler.extract import extract_metadata
+from crawler.extract_pool import PageExtractor
 from crawler.fetch import Fetcher
 from crawler.frontier import Frontier
 from crawler.images import inspect_image
@@ -79,7 +79,12 @@ class JobProcessor:
         self._settings = settings
         self._policy = RetryPolicy(settings)
         self._robots = RobotsGate(store, fetcher, frontier.hosts, settings)
+        self._extractor = PageExtractor(settings.extract_processes)
         self.tally = Tally()
+
+    def close(self) -> None:
+        """Stop the extraction workers, if any."""
+        self._extractor.close()
 
     async def process(self, job: Job) -> None:
         try:
@@ -173,7 +178,9 @@ class JobProcessor:
             note = "empty body: nothing to extract"
         elif looks_like_html(result.body, result.content_type):
             try:
-                metadata = extract_metadata(result.body, url=result.final_url, content_type=result.content_type)
+                metadata = await self._extractor.extract(
+                    result.body, url=result.final_url, content_type=result.content_type
+                )
             except Exception as exc:  # the extractor must never end a crawl; say why instead
                 log.exception("extraction failed for %s", job.url)
                 note = f"extraction failed: {type(exc).__name__}: {exc}"

@@ -104,7 +104,7 @@ def archive_state(db_path: Path) -> dict[str, object]:
             "versions": versions, "images": images}
 
 
-async def _spawn(tmp_path: Path, archive: Path, connect_to: str) -> asyncio.subprocess.Process:
+async def _spawn(tmp_path: Path, archive: Path, connect_to: str, *extra: str) -> asyncio.subprocess.Process:
     # An interrupted attempt counts against a URL's budget (a page that kills the crawler must not be
     # fetched forever), so the budget is set above the number of kills: on a slow machine one URL can be
     # in flight at every kill, and the test is about losing nothing, not about the budget.
@@ -112,7 +112,7 @@ async def _spawn(tmp_path: Path, archive: Path, connect_to: str) -> asyncio.subp
     config.write_text("max_attempts = 20\n")
     return await asyncio.create_subprocess_exec(
         *COMMAND, "crawl", str(tmp_path / "seeds"), "--archive", str(archive), "--connect-to", connect_to,
-        "--concurrency", "6", "--progress", "off", "--config", str(config),
+        "--concurrency", "6", "--progress", "off", "--config", str(config), *extra,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )
 
@@ -197,3 +197,46 @@ async def test_second_ctrl_c_stops_at_once_without_corruption(tmp_path: Path) ->
     elapsed, code, _, _ = await _stop_with(tmp_path, [signal.SIGINT, signal.SIGINT])
     assert elapsed < 2.0
     assert code != 0
+
+
+def _children(pid: int) -> set[int]:
+    """Process ids whose parent is ``pid`` (Linux /proc)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended while we looked
+        if int(fields[1]) == pid:
+            found.add(int(stat.parent.name))
+    return found
+
+
+def _alive(pids: set[int]) -> set[int]:
+    return {pid for pid in pids if Path(f"/proc/{pid}").exists()
+            and Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"}
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL])
+@pytest.mark.timeout(120)
+async def test_extraction_workers_end_with_the_crawl(tmp_path: Path, sig: signal.Signals) -> None:
+    """A crawl with extraction workers leaves none behind, whether it stops gracefully or is killed."""
+    pace = Pace(delay_s=0.5)
+    site, _ = build_workload(tmp_path / "seeds", pace)
+    async with serve(site) as server:
+        process = await _spawn(tmp_path, tmp_path / "archive", server.connect_to, "--extract-processes", "2")
+        workers: set[int] = set()
+        deadline = time.monotonic() + 30
+        while len(workers) < 2 and time.monotonic() < deadline:  # the workers start with the first page
+            await asyncio.sleep(0.2)
+            workers = _children(process.pid)
+        assert len(workers) >= 2, "the crawl started no extraction workers"
+        process.send_signal(sig)
+        await asyncio.wait_for(process.communicate(), timeout=15)
+        deadline = time.monotonic() + 5
+        while _alive(workers) and time.monotonic() < deadline:  # noqa: ASYNC110 (other processes: nothing to await)
+            await asyncio.sleep(0.1)
+    assert not _alive(workers)
+    if sig == signal.SIGINT:
+        assert process.returncode == 1  # stopped before the end, and said so
