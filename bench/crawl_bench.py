@@ -10,6 +10,10 @@ extracted fields present, image sizes true, one server request per URL plus one 
 and prints one table with the ratio to Scrapy. ``--extras`` also times, on the finished archive, a
 second crawl (nothing to do), the Markdown and JSON Lines exports and a refresh where every image
 answers 304. It installs what it needs (nginx and /usr/bin/time from Debian, Scrapy in its own venv).
+
+``--peers newsvault,newsvault-pool`` adds a row for extraction in worker processes
+(``--extract-processes N``): that crawler may use every core, so compare its wall time and pages/s,
+not its CPU per page, which the copies to and from the workers raise.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ DATA = Path(os.environ.get("BENCH_DATA", "/tmp/bench-data"))
 PEER_VENV = Path(os.environ.get("VENV", "/tmp/bench-venv"))
 STATUS_URL = "http://127.0.0.1:8080/__nginx_status"
 NEWSVAULT = Path(sys.executable).with_name("newsvault")
+POOLED = "newsvault-pool"
 
 
 def run(cmd: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
@@ -148,12 +153,15 @@ def check_archive(db: Path, manifest: dict[str, object]) -> dict[str, object]:
     return result
 
 
-def crawl_newsvault(n: int, manifest: dict[str, object]) -> dict[str, object]:
+def crawl_newsvault(n: int, manifest: dict[str, object], *, processes: int = 0) -> dict[str, object]:
+    """``processes`` > 0: extraction in that many worker processes, and the crawler on every core."""
     archive = DATA / "out" / "newsvault"
     shutil.rmtree(archive, ignore_errors=True)
     os.sync()  # the last run's deleted gigabyte is not flushed and discarded on this run's clock
+    workers = ["--extract-processes", str(processes)] if processes else []
     row = timed([str(NEWSVAULT), "crawl", str(DATA / "seeds"), "--archive", str(archive),
-                 "--allow-private-networks", "--progress", "off", "--concurrency", "64", "--per-host", "8"])
+                 "--allow-private-networks", "--progress", "off", "--concurrency", "64", "--per-host", "8",
+                 *workers], pinned=not processes)
     check = check_archive(archive / "newsvault.sqlite", manifest)
     expected = int(manifest["unique_pages"]) + int(manifest["unique_images"]) + int(check["robots_hosts"])
     row.update(pages=check["pages"], images=check["images"], check=check,
@@ -256,7 +264,10 @@ def table(n: int, rows: dict[str, dict[str, object]]) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, action="append", help="seed count (repeatable; default 2000)")
-    parser.add_argument("--peers", default="newsvault,scrapy")
+    parser.add_argument("--peers", default="newsvault,scrapy",
+                        help=f"any of newsvault, scrapy and {POOLED} (newsvault with --extract-processes, unpinned)")
+    parser.add_argument("--extract-processes", type=int, default=1, metavar="N",
+                        help=f"extraction workers of the {POOLED} row (default 1)")
     parser.add_argument("--extras", action="store_true", help="also time no-op crawl, exports and refresh")
     parser.add_argument("--repeat", type=int, default=1,
                         help="run the crawlers in turn this many times and keep each one's least CPU per page "
@@ -279,7 +290,10 @@ def main() -> int:
             for round_number in range(1, args.repeat + 1):
                 for peer, done in runs.items():
                     print(f"running {peer} (N={n}, run {round_number} of {args.repeat}) ...", flush=True)
-                    row = crawl_newsvault(n, manifest) if peer == "newsvault" else crawl_scrapy(manifest)
+                    if peer == "scrapy":
+                        row = crawl_scrapy(manifest)
+                    else:
+                        row = crawl_newsvault(n, manifest, processes=args.extract_processes if peer == POOLED else 0)
                     if not row["ok"]:
                         print(json.dumps(row["check"]), file=sys.stderr)
                     done.append(row)
