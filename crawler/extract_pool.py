@@ -26,6 +26,7 @@ from concurrent.futures.process import BrokenProcessPool
 
 from crawler.extract import extract_metadata
 from crawler.models import PageMetadata
+from crawler.process_tuning import tune_process
 
 TRIES_AFTER_A_DEATH = 2
 """Pools a page is tried in when workers die under it: the second failure is the page's own."""
@@ -42,12 +43,13 @@ class ExtractorDied(RuntimeError):
 
 
 def _start_worker(crawl_pid: int) -> None:
-    """In each worker: leave SIGINT to the crawl, and exit once the crawl is gone, however it ended.
+    """In each worker: leave SIGINT to the crawl, tune like it, and exit once it is gone, however it ended.
 
     A worker waits on a queue whose write end it holds itself, so it would never see the crawl die
     (``kill -9``, power loss of the parent alone): a daemon thread watches the parent process id.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    tune_process()  # the allocator and collector settings of the crawl's own process
 
     def watch() -> None:
         while os.getppid() == crawl_pid:
