@@ -13,7 +13,6 @@ from __future__ import annotations
 import codecs
 import re
 
-from charset_normalizer import from_bytes
 from w3lib.encoding import html_to_unicode
 
 _DETECT_SAMPLE = 256 * 1024
@@ -34,6 +33,8 @@ def detect_encoding(body: bytes) -> str | None:
         # a multi-byte sequence cut by the sample boundary is still UTF-8
         if exc.start >= len(sample) - 3 and len(body) > len(sample):
             return "utf-8"
+    from charset_normalizer import from_bytes  # only here, for the few pages that need it: 10 ms to import
+
     try:
         matches = from_bytes(sample)
         best = matches.best()
