@@ -62,22 +62,38 @@ def _mislabelled_utf8(body: bytes) -> bool:
 
 def decode_html(body: bytes, content_type: str | None) -> str:
     """Return ``body`` as text; see the module docstring for how the encoding is chosen."""
+    return _decode(body, content_type)[0]
+
+
+def decode_for_parser(body: bytes, content_type: str | None) -> tuple[str, str | bytes]:
+    """``decode_html``'s text, and what to hand a parser that reads bytes as UTF-8 (selectolax encodes
+    a text to UTF-8 first): ``body`` itself when it is exactly that text's UTF-8 encoding (no copy to
+    make), else the text."""
+    text, lossless = _decode(body, content_type)
+    return text, body if lossless else text
+
+
+def _decode(body: bytes, content_type: str | None) -> tuple[str, bool]:
+    """The text, and whether it is ``body`` decoded as UTF-8 without a BOM and without a replacement
+    (then ``text.encode("utf-8") == body``)."""
     if not body:
-        return ""
+        return "", False
     try:
         encoding, text = html_to_unicode(content_type, body, auto_detect_fun=detect_encoding)
     except Exception:  # w3lib is robust, but a decoder must never fail the caller
-        return body.decode("utf-8", errors="replace")
+        return body.decode("utf-8", errors="replace"), False
     if _is_utf8(encoding):
-        if "\ufffd" in text and _mislabelled_utf8(body):
-            return body.decode(_FALLBACK, errors="replace")
-        return text
+        if "\ufffd" in text:  # a replaced byte (or a U+FFFD in the page: this says no either way)
+            if _mislabelled_utf8(body):
+                return body.decode(_FALLBACK, errors="replace"), False
+            return text, False
+        return text, not body.startswith(codecs.BOM_UTF8)  # (a BOM was stripped from the text)
     if not _header_charset(content_type) and _UTF8_MULTIBYTE.search(body):
         try:
-            return body.decode("utf-8")
+            return body.decode("utf-8"), False
         except UnicodeDecodeError:
             pass
-    return text
+    return text, False
 
 
 def _header_charset(content_type: str | None) -> bool:

@@ -35,14 +35,14 @@ from collections.abc import Iterable, Iterator
 
 from selectolax.lexbor import LexborHTMLParser
 
-from crawler.charset import decode_html
+from crawler.charset import decode_for_parser
 from crawler.extract_byline import markup_bylines
 from crawler.extract_description import description, first_paragraph
 from crawler.extract_image import lead_image
 from crawler.extract_page import Page, clean, match_key, node_text, read_page
 from crawler.extract_people import clean_authors
 from crawler.extract_published import modified, published
-from crawler.extract_text import extract_text
+from crawler.extract_text import TextHint, extract_text
 from crawler.extract_title import site_name, title
 from crawler.models import PageMetadata
 
@@ -170,7 +170,7 @@ def _topics(page: Page) -> tuple[str, ...]:
 # ---------------------------------------------------------------- entry point
 
 
-def _extract(tree: LexborHTMLParser, url: str | None) -> tuple[PageMetadata, str | None]:
+def _extract(tree: LexborHTMLParser, url: str | None) -> tuple[PageMetadata, TextHint]:
     page = read_page(tree, url)
     site = site_name(page)
     headline = title(page, site)
@@ -188,16 +188,17 @@ def _extract(tree: LexborHTMLParser, url: str | None) -> tuple[PageMetadata, str
         lead_image_url=lead_image(page),
         topics=_topics(page),
     )
-    return metadata, page.ld.get("articleBody")
+    bodies = page.article_bodies if page.unchanged else None  # (reading the visible text strips elements)
+    return metadata, TextHint(page.ld.get("articleBody"), bodies)
 
 
 def extract_metadata(body: bytes, *, url: str | None = None, content_type: str | None = None) -> PageMetadata:
     """Extract the metadata and main text of one HTML page. Pure; returns empty fields on bad input."""
     try:
-        text = decode_html(body or b"", content_type)
-        if not text.strip():
+        text, markup = decode_for_parser(body or b"", content_type)
+        if not text or text.isspace():  # (what ``not text.strip()`` tells, without copying the page)
             return PageMetadata()
-        tree = LexborHTMLParser(text)
+        tree = LexborHTMLParser(markup)
         metadata, hint = _extract(tree, url)
     except Exception:  # a malformed page must never take the crawl down
         return PageMetadata()

@@ -48,14 +48,19 @@ _TRAILING_COMMA = re.compile(r",\s*([}\]])")
 _WRAPPERS = re.compile(r"^\s*(?:<!--|//\s*<!\[CDATA\[|<!\[CDATA\[)|(?:-->|//\s*\]\]>|\]\]>|;)\s*$")
 
 
+# ``json.loads(text, strict=False)`` builds a decoder on every call; this one does the same decoding (a
+# text starting with a BOM, which ``loads`` refuses up front, is no JSON value to it either)
+_DECODER = json.JSONDecoder(strict=False)
+
+
 def _loads(text: str) -> Any:
     try:
-        return json.loads(text, strict=False)
+        return _DECODER.decode(text)
     except (ValueError, RecursionError):
         pass
     cleaned = _TRAILING_COMMA.sub(r"\1", _WRAPPERS.sub("", text))
     try:
-        return json.loads(cleaned, strict=False)
+        return _DECODER.decode(cleaned)
     except (ValueError, RecursionError):
         return None
 

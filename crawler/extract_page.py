@@ -18,6 +18,7 @@ from urllib.parse import urljoin, urlsplit
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from crawler.extract_jsonld import JsonLd, read_jsonld
+from crawler.extract_text_noise import ARTICLE_BODY_VALUES
 from crawler.extract_text_rules import NOSCRIPT_TEXT
 
 _SPACE = re.compile(r"\s+")
@@ -99,6 +100,9 @@ class Page:
     tag_links: list[LexborNode] = field(default_factory=list)  # <a rel~=tag>
     times: list[LexborNode] | None = None  # every <time>, document order (``None``: the tree was not walked)
     title_element: LexborNode | None = None  # the first <title>
+    # every itemprop=articleBody (or articlebody) element, document order: what the text stage's query of
+    # them would find (``extract_text_noise.strip_noise``), as long as the tree is ``unchanged``
+    article_bodies: list[LexborNode] = field(default_factory=list)
 
     @functools.cached_property
     def visible_text(self) -> str:
@@ -261,14 +265,19 @@ def read_page(tree: LexborHTMLParser, url: str | None) -> Page:
         elif tag == "script":
             if "ld+json" in (attrs.get("type") or ""):
                 scripts.append(node.text())
+            if attrs.get("itemprop") in ARTICLE_BODY_VALUES:  # (no ``itemprop`` source of the metadata)
+                page.article_bodies.append(node)
             continue
         elif tag == "base":
             base = base or (attrs.get("href") or "").strip() or None
         else:
             _note(page, node, tag, attrs)
         prop = attrs.get("itemprop")
-        if prop and prop not in itemprops:
-            itemprops[prop] = node
+        if prop:
+            if prop not in itemprops:
+                itemprops[prop] = node
+            if prop in ARTICLE_BODY_VALUES:
+                page.article_bodies.append(node)
     if base:
         page.url = _based(url, base)
     page.ld = read_jsonld(scripts)

@@ -36,10 +36,11 @@ Cost: each whole-tree CSS query and each ``text()`` call is a walk over the tree
 measurements (link text per container from one query of the links, text sizes read once, whole-text
 size checks that stop early) and the renderer avoids per-word splitting where it can. The page is
 walked twice: once in Python for the noise tags, once by the query of the hidden elements, which
-also finds the ``itemprop=articleBody`` elements. Lexbor parses a selector again on every query, so
-small subtrees (an article container, a box) are walked in Python instead (``extract_text_rules.Tags``,
-tag ids rather than names), and each article root once: the pruning's list of its elements serves
-the renderer too.
+also finds the ``itemprop=articleBody`` elements (unless the metadata stage's walk found them already:
+``TextHint``; then it walks the body only). Lexbor parses a selector again on every query, so small
+subtrees (an article container, a box) are walked in Python instead (``extract_text_rules.Tags``, tag
+ids rather than names), and each article root once: the pruning's list of its elements serves the
+renderer too.
 
 Mutates the tree it is given: call it last.
 """
@@ -440,12 +441,26 @@ def _from_hint(hint: str | None, text: str) -> str:
     return "\n".join(part for part in paragraphs if part)
 
 
-def extract_text(tree: LexborHTMLParser, *, title: str | None = None, hint: str | None = None) -> str:
-    """The page's main text, one heading or paragraph per line (mutates ``tree``)."""
+@dataclass(frozen=True)
+class TextHint:
+    """What the metadata stage read that the text stage can use."""
+
+    article_body: str | None = None  # the JSON-LD ``articleBody``
+    # the ``itemprop=articleBody`` elements of the tree as it is now (``None``: not known, query them)
+    article_bodies: list[LexborNode] | None = None
+
+
+def extract_text(tree: LexborHTMLParser, *, title: str | None = None, hint: str | TextHint | None = None) -> str:
+    """The page's main text, one heading or paragraph per line (mutates ``tree``); ``hint``: the
+    JSON-LD ``articleBody``, or a ``TextHint``."""
+    known = None
+    if isinstance(hint, TextHint):
+        known = hint.article_bodies
+        hint = hint.article_body
     body = tree.body
     if body is None:
         return _from_hint(hint, "")
-    article_bodies = strip_noise(tree, article_bodies=True)
+    article_bodies = strip_noise(tree, article_bodies=True, known_bodies=known)
     lines: list[str] = []
     roots = _choose(body, hint, article_bodies)
     lead = lead_lines(roots)

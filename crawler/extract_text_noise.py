@@ -4,7 +4,8 @@ leave the whole body before anything is measured (see ``crawler.extract_text``).
 Removal is two-phase: decide on the unmodified tree, then remove only the outermost of the chosen
 nodes, so no node is touched after an ancestor was destroyed. What the tags give away goes first (one
 walk of the body in Python); the query of the hidden elements then walks a smaller tree and also finds
-the ``itemprop=articleBody`` elements the extractor prefers.
+the ``itemprop=articleBody`` elements the extractor prefers, unless the caller knows them already (the
+metadata stage's walk found them, and the tree did not change since): then it walks the body only.
 """
 
 from __future__ import annotations
@@ -17,27 +18,40 @@ from crawler.extract_text_rules import NOISE_ATTRS, NOISE_ROLES, NOISE_TAGS, NOS
 
 _NOISE_OR_HEADLINE = tag_ids(NOISE_TAGS | {"aside", "noscript", "h1"})  # what the noise walk looks at
 ARTICLE_BODY = "[itemprop=articleBody], [itemprop=articlebody]"  # (values match case-sensitively)
-_ARTICLE_BODY_VALUES = ("articleBody", "articlebody")
+ARTICLE_BODY_VALUES = ("articleBody", "articlebody")
 _NOISE_ATTRS_OR_ARTICLE_BODY = f"{NOISE_ATTRS}, {ARTICLE_BODY}"
 
 
-def strip_noise(tree: LexborHTMLParser, *, article_bodies: bool = False) -> list[LexborNode]:
+def strip_noise(
+    tree: LexborHTMLParser, *, article_bodies: bool = False, known_bodies: list[LexborNode] | None = None
+) -> list[LexborNode]:
     """Remove scripts, styles, navigation, hidden elements and friends from the whole body.
 
     With ``article_bodies``, also return what ``tree.css(ARTICLE_BODY)`` returns after the removal
     (the ``itemprop=articleBody`` elements of the whole document that stay), found by the query that
-    finds the hidden elements: one walk of the tree less."""
+    finds the hidden elements: one walk of the tree less. With ``known_bodies`` (what that query
+    returns on the tree as it is now, from a walk the caller made anyway: ``read_page``), they are
+    that list less what the removal takes, and the query of the hidden elements walks the body only."""
     body = tree.body
     if body is None:
         return []
     noise, holding = _noise_by_tag(body)
-    for node in outermost(noise, body):  # (the body itself is no noise tag)
+    removed_by_tag = outermost(noise, body)  # (the body itself is no noise tag)
+    if known_bodies:  # decided before the removal: no node is read after an ancestor was destroyed
+        gone = {node.mem_id for node in removed_by_tag}
+        memo: dict[int, bool] = {}
+        known_bodies = [node for node in known_bodies if not _inside(node, -1, memo, gone)]
+    for node in removed_by_tag:
         node.decompose()  # first, so that the query of the attributes walks a smaller tree
-    if not article_bodies:
+    if not article_bodies or known_bodies is not None:
         hidden = [node for node in body.css(NOISE_ATTRS) if _hidden(node.attributes, node.mem_id, holding)]
+        removed = {node.mem_id for node in hidden}
+        kept = known_bodies or []
+        if removed and kept:
+            kept = [node for node in kept if not _inside(node, -1, {}, removed)]
         for node in outermost(hidden, None):
             node.decompose()
-        return []
+        return kept if article_bodies else []
     hidden, found = [], []
     seen: set[int] = set()
     in_body: dict[int, bool] = {}
@@ -47,7 +61,7 @@ def strip_noise(tree: LexborHTMLParser, *, article_bodies: bool = False) -> list
             continue
         seen.add(mem_id)
         attrs = node.attributes
-        if attrs.get("itemprop") in _ARTICLE_BODY_VALUES:
+        if attrs.get("itemprop") in ARTICLE_BODY_VALUES:
             found.append(node)
         if _hidden(attrs, mem_id, holding) and _inside(node, body.mem_id, in_body):
             hidden.append(node)
