@@ -8,7 +8,6 @@ until the frontier is empty or a stop is asked for. A stop finishes in-flight wo
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import datetime as dt
 import hashlib
 import itertools
@@ -74,7 +73,7 @@ async def _load_batch(store: Store, paths: list[Path], settings: Settings, load:
         if stat is not None and stat.path in unchanged:
             load.accepted += 1
             continue
-        data = read_seed_bytes(path)
+        data = read_seed_bytes(path, None if stat is None else stat.size)
         if isinstance(data, SeedRejection):
             await load.reject(store, data)
         else:
@@ -89,7 +88,7 @@ async def _load_batch(store: Store, paths: list[Path], settings: Settings, load:
                 continue
         load.accepted += 1
         if (stat := stats[path]) is not None:
-            files.append(dataclasses.replace(stat, sha256=digest))
+            files.append(SeedFile(path=stat.path, size=stat.size, mtime_ns=stat.mtime_ns, sha256=digest))
     await store.add_seeds(list(seeds.values()), files=files, fetch_alternates=settings.fetch_alternates)
 
 

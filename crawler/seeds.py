@@ -78,10 +78,13 @@ def find_seed_files(inputs: Iterable[str], patterns: Iterable[str]) -> Iterator[
                 yield from finder.folder(match) if match.is_dir() else finder.file(match) if match.is_file() else ()
 
 
-def read_seed_bytes(path: Path) -> bytes | SeedRejection:
-    """The file's bytes, or why it cannot be read (missing, unreadable, too large)."""
+def read_seed_bytes(path: Path, size: int | None = None) -> bytes | SeedRejection:
+    """The file's bytes, or why it cannot be read (missing, unreadable, too large).
+
+    ``size`` is the file's size when the caller has just asked for it; otherwise it is asked here.
+    """
     try:
-        if path.stat().st_size > MAX_SEED_BYTES:
+        if (path.stat().st_size if size is None else size) > MAX_SEED_BYTES:
             return SeedRejection(path=str(path), reason=f"file is larger than {MAX_SEED_BYTES:,} bytes")
         return path.read_bytes()
     except OSError as exc:
@@ -110,11 +113,11 @@ def parse_seed(data: bytes, *, path: str, sha256: str) -> SeedRecord:
     fields = _front_matter(text)
     article = _article(fields, role="article", where="")
     related_items = _typed(fields, "related", list, "") or []
-    related = tuple(
-        _article(_mapping(item, f"related[{i}]"), role="related", where=f"related[{i}]")
-        for i, item in enumerate(related_items)
-    )
-    return SeedRecord(path=path, text=text, sha256=sha256, fields=fields, article=article, related=related)
+    related = []
+    for i, item in enumerate(related_items):
+        where = f"related[{i}]"
+        related.append(_article(_mapping(item, where), role="related", where=where))
+    return SeedRecord(path=path, text=text, sha256=sha256, fields=fields, article=article, related=tuple(related))
 
 
 def _front_matter(text: str) -> dict[str, Any]:
@@ -147,8 +150,8 @@ def _mapping(value: Any, where: str) -> Mapping[str, Any]:
 
 def _typed(fields: Mapping[str, Any], key: str, kind: type | tuple[type, ...], where: str) -> Any:
     value = fields.get(key)
-    if value is None:
-        return None
+    if value is None or type(value) is kind:  # the common case (a bool is not an int: its type is bool)
+        return value
     wrong = not isinstance(value, kind) or (isinstance(value, bool) and kind in (int, (int, float)))
     if wrong:
         names = " or ".join(k.__name__ for k in (kind if isinstance(kind, tuple) else (kind,)))
@@ -156,29 +159,36 @@ def _typed(fields: Mapping[str, Any], key: str, kind: type | tuple[type, ...], w
     return value
 
 
-def _url(value: str, where: str) -> str:
+def _url(value: str, where: str, what: str) -> str:
+    """The canonical URL; the error names where the URL is (``where`` and ``what``, joined only then)."""
     try:
         return canonicalize_url(value)
     except ValueError as exc:
-        raise SeedError(f"{where}: {exc}") from exc
+        raise SeedError(f"{where}{what}: {exc}") from exc
 
 
 def _article(fields: Mapping[str, Any], *, role: str, where: str) -> ArticleRef:
-    raw = [_typed(fields, key, str, where) for key in ("originalUrl", "webUrl")]
-    urls = tuple(dict.fromkeys(_url(u, f"{where or 'seed'} URL") for u in raw if u))
+    original, web = _typed(fields, "originalUrl", str, where), _typed(fields, "webUrl", str, where)
+    seed = where or "seed"
+    if original and original == web:  # the usual case: one URL twice, canonicalized once
+        urls: tuple[str, ...] = (_url(original, seed, " URL"),)
+    else:
+        urls = tuple(dict.fromkeys(_url(u, seed, " URL") for u in (original, web) if u))
     if not urls:
-        raise SeedError(f"{where or 'seed'} has no article URL (originalUrl or webUrl)")
+        raise SeedError(f"{seed} has no article URL (originalUrl or webUrl)")
     for key in ("title", "publishedDateTime", "excerpt"):
         _typed(fields, key, str, where)
     alternates = tuple(
-        _url(u, f"{where or 'seed'} {key}")
+        _url(u, seed, f" {key}")
         for key in ("ampWebUrl", "cdnAmpWebUrl")
         if (u := _typed(fields, key, str, where))
     )
     image_items = _typed(fields, "images", list, where) or []
     prefix = f"{where}." if where else ""
-    images = tuple(_image(_mapping(item, f"{prefix}images[{i}]"), f"{prefix}images[{i}]")
-                   for i, item in enumerate(image_items))
+    images = []
+    for i, item in enumerate(image_items):
+        image_where = f"{prefix}images[{i}]"
+        images.append(_image(_mapping(item, image_where), image_where))
     return ArticleRef(
         role=role,
         path=where,
@@ -186,7 +196,7 @@ def _article(fields: Mapping[str, Any], *, role: str, where: str) -> ArticleRef:
         urls=urls,
         title=fields.get("title"),
         published=fields.get("publishedDateTime"),
-        images=images,
+        images=tuple(images),
         alternates=alternates,
     )
 
@@ -196,7 +206,7 @@ def _image(fields: Mapping[str, Any], where: str) -> ImageClaim:
     if not url:
         raise SeedError(f"{where} has no url")
     return ImageClaim(
-        url=_url(url, f"{where}.url"),
+        url=_url(url, where, ".url"),
         width=_typed(fields, "width", int, where),
         height=_typed(fields, "height", int, where),
         is_cached=_typed(fields, "isCached", bool, where),

@@ -7,6 +7,7 @@ record read and written again keeps its keys, their order and their values' own 
 
 from __future__ import annotations
 
+import operator
 import re
 from typing import Any
 
@@ -30,7 +31,7 @@ def _without_timestamps(resolvers: dict[Any, list[Any]]) -> dict[Any, list[Any]]
 _STR, _SEQ, _MAP, _INT, _BOOL, _NULL = (
     f"tag:yaml.org,2002:{kind}" for kind in ("str", "seq", "map", "int", "bool", "null"))
 _DECIMAL = re.compile(r"[-+]?(?:0|[1-9][0-9]*)", re.ASCII)
-_BUILDING = object()
+_BUILDING, _MISSING = object(), object()
 
 
 class _NotPlain(Exception):
@@ -46,15 +47,25 @@ class SeedLoader(_Loader):  # type: ignore[misc,valid-type]
     other node (other numbers, explicit tags, merge keys, recursive aliases) goes to PyYAML's safe
     constructor, so the result is
     what ``yaml.load`` with the safe loader gives (``tests/test_seeds.py`` compares them).
+
+    The loader has no path resolvers (``add_path_resolver``), so resolving ignores node paths, and
+    the composer's calls around every node that track the path do nothing: they are a builtin that
+    ignores its arguments, cheaper than PyYAML's methods that return at once.
     """
 
-    def resolve(self, kind: type[Node], value: Any, implicit: tuple[bool, bool]) -> Any:
-        if kind is ScalarNode and implicit[0] and not self.yaml_path_resolvers:
-            for tag, regexp in _IMPLICIT.get(value[:1], _WILDCARD):
-                if regexp.match(value):
-                    return tag
-            return self.DEFAULT_SCALAR_TAG
-        return super().resolve(kind, value, implicit)
+    descend_resolver = staticmethod(operator.is_)  # (parent, index) -> ignored
+    ascend_resolver = staticmethod(tuple)  # () -> ignored
+
+    def resolve(self, kind: type[Node], value: Any, implicit: Any) -> Any:
+        """PyYAML's resolution without path resolvers: a plain scalar by the table, a quoted one is a
+        string, a collection by its kind (``implicit`` is (plain, quoted) for a scalar, a bool otherwise)."""
+        if kind is ScalarNode:
+            if implicit[0]:
+                for tag, regexp in _IMPLICIT.get(value[:1], _WILDCARD):
+                    if regexp.match(value):
+                        return tag
+            return _STR
+        return _SEQ if kind is SequenceNode else _MAP
 
     def construct_document(self, node: Node) -> Any:
         try:
@@ -64,36 +75,46 @@ class SeedLoader(_Loader):  # type: ignore[misc,valid-type]
         self.constructed_objects: dict[Node, Any] = {}
         return data
 
-    def _build(self, node: Node, built: dict[int, Any]) -> Any:
-        key = id(node)
-        if key in built:  # an alias: the object built for its anchor, as PyYAML shares it
-            if built[key] is _BUILDING:
-                raise _NotPlain("recursive alias")
-            return built[key]
+    def _build(self, node: Node, built: dict[Node, Any]) -> Any:
+        """The value of ``node``; ``built`` holds every collection and non-string scalar built so far
+        (an alias is the same node again, and gets the same object, as PyYAML shares it)."""
         tag, kind = node.tag, type(node)
-        value: Any
-        if tag == _STR and kind is ScalarNode:
-            value = node.value
-        elif tag == _MAP and kind is MappingNode:
-            built[key] = _BUILDING
-            value = {}
-            for key_node, value_node in node.value:
-                if key_node.tag != _STR or type(key_node) is not ScalarNode:
-                    raise _NotPlain("key that is not a plain string")  # merge keys too
-                value[key_node.value] = self._build(value_node, built)
+        if kind is ScalarNode and tag == _STR:
+            return node.value  # the same string object for an alias too: no need to remember it
+        value: Any = built.get(node, _MISSING)
+        if value is not _MISSING:
+            if value is _BUILDING:
+                raise _NotPlain("recursive alias")
+            return value
+        if tag == _MAP and kind is MappingNode:
+            built[node] = _BUILDING
+            value = self._build_mapping(node, built)
         elif tag == _SEQ and kind is SequenceNode:
-            built[key] = _BUILDING
+            built[node] = _BUILDING
             value = [self._build(item, built) for item in node.value]
-        elif tag == _INT and kind is ScalarNode and _DECIMAL.fullmatch(node.value):
+        elif kind is not ScalarNode:
+            value = self.construct_object(node, deep=True)
+        elif tag == _INT and _DECIMAL.fullmatch(node.value):
             value = int(node.value)  # what construct_yaml_int gives a plain decimal (no 0x, 0o, _ or 1:30)
-        elif tag == _NULL and kind is ScalarNode:
+        elif tag == _NULL:
             value = None
-        elif tag == _BOOL and kind is ScalarNode and node.value.lower() in self.bool_values:
+        elif tag == _BOOL and node.value.lower() in self.bool_values:
             value = self.bool_values[node.value.lower()]
         else:
             value = self.construct_object(node, deep=True)
-        built[key] = value
+        built[node] = value
         return value
+
+    def _build_mapping(self, node: Node, built: dict[Node, Any]) -> dict[str, Any]:
+        mapping: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag != _STR or type(key_node) is not ScalarNode:
+                raise _NotPlain("key that is not a plain string")  # merge keys too
+            if value_node.tag == _STR and type(value_node) is ScalarNode:
+                mapping[key_node.value] = value_node.value  # the common case, without a call
+            else:
+                mapping[key_node.value] = self._build(value_node, built)
+        return mapping
 
 
 class SeedDumper(_Dumper):  # type: ignore[misc,valid-type]
@@ -129,6 +150,27 @@ def dump_yaml(data: Any) -> str:
 
 class SeedYAMLHandler(YAMLHandler):
     """python-frontmatter handler using the lossless loader and dumper."""
+
+    def split(self, text: str) -> tuple[str, str]:
+        """The front matter and the rest, as python-frontmatter splits them, found faster.
+
+        The library splits on its boundary pattern (a line of three or more dashes), tried at every
+        character of the text; here it is tried only where a line starts with "---". Without two
+        boundaries the library's own split runs, so the error is the same.
+        """
+        bounds: list[re.Match[str]] = []
+        at = 0
+        while len(bounds) < 2:
+            start = text.find("---", at)
+            if start < 0:
+                return super().split(text)  # the library's error
+            found = self.FM_BOUNDARY.match(text, start) if start == 0 or text[start - 1] == "\n" else None
+            if found is None:
+                at = start + 1
+            else:
+                bounds.append(found)
+                at = found.end()
+        return text[bounds[0].end():bounds[1].start()], text[bounds[1].end():]
 
     def load(self, fm: str, **kwargs: object) -> Any:
         return load_yaml(fm)

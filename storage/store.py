@@ -196,8 +196,8 @@ class Store(ArchiveReads, ImageChecks, StoreBase):
                 Write(URL, "INSERT OR IGNORE INTO urls (url, kind, host, state, discovered_at, updated_at) "
                            "VALUES (?, 'image', ?, 'pending', ?, ?)",
                       (lead_image_url, self._host_key(lead_image_url), now, now)),
-                Write(LINK, "INSERT OR IGNORE INTO links (from_id, to_id, relation) "
-                            "SELECT ?, id, 'lead_image' FROM urls WHERE url = ?", (job.id, lead_image_url)),
+                Write(LINK, "INSERT OR IGNORE INTO links (from_id, to_id, relation) "  # VALUES: see rows._LINK
+                            "VALUES (?, (SELECT id FROM urls WHERE url = ?), 'lead_image')", (job.id, lead_image_url)),
             ]
         writes.append(rows.finish(job, JobState.DONE, status=fetch.response.status, error=None, fetched=True))
         await self.write(writes)

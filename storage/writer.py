@@ -10,7 +10,6 @@ rolled back and replayed one action per transaction, so only the faulty action s
 from __future__ import annotations
 
 import asyncio
-import itertools
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, NamedTuple, cast
 
@@ -76,9 +75,10 @@ class BatchWriter:
             _settle(future, None)
 
     async def _apply(self, writes: Sequence[Write]) -> None:
-        ordered = sorted(writes, key=lambda w: (w.rank, w.sql))
-        groups = [(sql, [w.params for w in group])
-                  for (_, sql), group in itertools.groupby(ordered, key=lambda w: (w.rank, w.sql))]
+        by_statement: dict[tuple[int, str], list[tuple[Any, ...]]] = {}
+        for rank, sql, params in writes:
+            by_statement.setdefault((rank, sql), []).append(params)
+        groups = [(sql, params) for (_, sql), params in sorted(by_statement.items())]
         # The whole transaction is one call on the connection's thread, not one hop per statement:
         # aiosqlite's queue runs it in order with the reads, and a cancelled caller cannot cut it in half.
         in_thread = cast(Callable[..., Awaitable[None]], self._conn._execute)
