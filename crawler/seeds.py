@@ -23,6 +23,9 @@ from crawler.urls import canonicalize_url
 from storage.seedyaml import SeedYAMLHandler, load_yaml
 
 MAX_SEED_BYTES = 5_000_000
+MAX_NESTING = 64
+"""Deepest nesting of mappings and lists a seed may have (real records nest about five deep): deeper
+ones are rejected, before anything that walks fields recursively (JSON, YAML writers) could fail."""
 _HANDLER = SeedYAMLHandler()
 
 
@@ -123,10 +126,15 @@ def parse_seed(data: bytes, *, path: str, sha256: str) -> SeedRecord:
 def _front_matter(text: str) -> dict[str, Any]:
     try:
         if _HANDLER.detect(text):
-            front, _ = _HANDLER.split(text)
+            try:
+                front, _ = _HANDLER.split(text)
+            except ValueError as exc:  # the library's split: one boundary line, not two
+                raise SeedError("front matter opened with a '---' line that no '---' line closes") from exc
             data: Any = _HANDLER.load(front)
         else:
             data = load_yaml(text)
+    except RecursionError as exc:
+        raise SeedError(f"fields nested deeper than {MAX_NESTING} levels") from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
@@ -139,7 +147,22 @@ def _front_matter(text: str) -> dict[str, Any]:
     if not isinstance(data, dict) or not data:
         kind = "empty" if not data else type(data).__name__
         raise SeedError(f"front matter is {kind}, not a YAML mapping of seed fields")
+    if _deeper_than(data, MAX_NESTING):
+        raise SeedError(f"fields nested deeper than {MAX_NESTING} levels")
     return data
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether mappings and sequences nest more than ``limit`` levels (walked without recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        for child in item.values() if isinstance(item, dict) else item:
+            if isinstance(child, dict | list | tuple):
+                if depth + 1 > limit:
+                    return True
+                stack.append((child, depth + 1))
+    return False
 
 
 def _mapping(value: Any, where: str) -> Mapping[str, Any]:

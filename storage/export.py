@@ -26,7 +26,7 @@ import frontmatter
 from storage.export_hugo import hugo_keys, write_site_files
 from storage.export_rows import ArticleRows
 from storage.records import ArchivedArticle, ArchivedImage, claim_holds
-from storage.seedyaml import SeedYAMLHandler, dump_yaml
+from storage.seedyaml import SeedYAMLHandler, dump_yaml, split_front_matter
 from storage.store import Store
 
 _HANDLER = SeedYAMLHandler()
@@ -130,30 +130,6 @@ def archive_block(article: ArchivedArticle) -> dict[str, Any]:
 
 
 _BLOCK_KEY = re.compile(r"[^\s#\-\[{?&*!|>'\"%@`][^\n]*?:(?:\s|$)")
-_BOUNDARY = re.compile(r"-{3,}\s*$", re.MULTILINE)  # python-frontmatter's YAML boundary, less its "^"
-
-
-def split_front_matter(text: str) -> tuple[str, str]:
-    """The front matter and the rest, as ``SeedYAMLHandler().split(text)`` has them (ValueError without).
-
-    The same boundaries (a line starting with three or more dashes), found from the lines that start
-    with "---" instead of by trying the pattern at every character.
-    """
-    bounds: list[re.Match[str]] = []
-    at = 0
-    while len(bounds) < 2:
-        start = text.find("---", at)
-        if start < 0:
-            raise ValueError("no front matter")
-        found = _BOUNDARY.match(text, start) if start == 0 or text[start - 1] == "\n" else None
-        if found is None:
-            at = start + 1
-        else:
-            bounds.append(found)
-            at = found.end()
-    return text[bounds[0].end():bounds[1].start()], text[bounds[1].end():]
-
-
 def original_front_matter(seed_text: str) -> str | None:
     """The seed's own front-matter text when more keys can simply follow it (a block mapping)."""
     try:

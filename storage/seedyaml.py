@@ -17,6 +17,8 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from storage.yaml_block import BlockYAML, Unsupported
 
+_BOUNDARY = YAMLHandler.FM_BOUNDARY  # a line of three or more dashes
+
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
@@ -148,29 +150,37 @@ def dump_yaml(data: Any) -> str:
     )
 
 
+def split_front_matter(text: str) -> tuple[str, str]:
+    """The front matter and the rest, as python-frontmatter's YAML handler splits them; ValueError without.
+
+    The library splits on its boundary pattern (a line of three or more dashes), tried at every
+    character of the text; here it is tried only where a line starts with "---".
+    """
+    bounds: list[re.Match[str]] = []
+    at = 0
+    while len(bounds) < 2:
+        start = text.find("---", at)
+        if start < 0:
+            raise ValueError("no front matter: fewer than two '---' lines")
+        found = _BOUNDARY.match(text, start) if start == 0 or text[start - 1] == "\n" else None
+        if found is None:
+            at = start + 1
+        else:
+            bounds.append(found)
+            at = found.end()
+    return text[bounds[0].end():bounds[1].start()], text[bounds[1].end():]
+
+
 class SeedYAMLHandler(YAMLHandler):
     """python-frontmatter handler using the lossless loader and dumper."""
 
     def split(self, text: str) -> tuple[str, str]:
-        """The front matter and the rest, as python-frontmatter splits them, found faster.
-
-        The library splits on its boundary pattern (a line of three or more dashes), tried at every
-        character of the text; here it is tried only where a line starts with "---". Without two
-        boundaries the library's own split runs, so the error is the same.
-        """
-        bounds: list[re.Match[str]] = []
-        at = 0
-        while len(bounds) < 2:
-            start = text.find("---", at)
-            if start < 0:
-                return super().split(text)  # the library's error
-            found = self.FM_BOUNDARY.match(text, start) if start == 0 or text[start - 1] == "\n" else None
-            if found is None:
-                at = start + 1
-            else:
-                bounds.append(found)
-                at = found.end()
-        return text[bounds[0].end():bounds[1].start()], text[bounds[1].end():]
+        """The front matter and the rest, as python-frontmatter splits them (see ``split_front_matter``);
+        without two boundaries the library's own split runs, so the error is the same."""
+        try:
+            return split_front_matter(text)
+        except ValueError:
+            return super().split(text)  # the library's error
 
     def load(self, fm: str, **kwargs: object) -> Any:
         return load_yaml(fm)

@@ -47,6 +47,9 @@ BAD_SEEDS: dict[str, tuple[bytes, str]] = {
     "javascript.md": (b'---\noriginalUrl: "javascript:alert(1)"\n---\n', "not an http(s) URL"),
     "related-js.md": (b'---\noriginalUrl: "http://good.example/r"\nrelated:\n  - webUrl: "javascript:x()"\n---\n',
                       "related[0]"),
+    "deep.md": (b'---\noriginalUrl: "http://good.example/d"\nx: ' + b"[" * 990 + b"]" * 990 + b"\n---\n",
+                "nested deeper than"),  # once ended the whole crawl with a RecursionError when stored
+    "unclosed.md": (b'---\noriginalUrl: "http://good.example/u"\n', "no '---' line closes"),
 }
 
 

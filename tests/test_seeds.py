@@ -54,6 +54,15 @@ def test_project_seed_reads_into_a_typed_record() -> None:
         (b'---\noriginalUrl: "https://a.example/"\nrelated: {a: 1}\n---\n', "related must be list"),
         (b'---\noriginalUrl: "https://a.example/"\nrelated: [{title: x}]\n---\n', "related[0] has no article URL"),
         (b'---\noriginalUrl: "https://a.example/"\nrelated: ["x"]\n---\n', "related[0] must be a mapping"),
+        (b'---\noriginalUrl: "https://a.example/"\ntitle: never closed\n', "no '---' line closes"),
+        (b'---\noriginalUrl: "https://a.example/"\nx: ' + b"[" * 65 + b"]" * 65 + b"\n---\n",
+         "nested deeper than 64 levels"),
+        # deep enough for JSON and YAML writers to run out of stack, not for libyaml's own limit
+        (b'---\noriginalUrl: "https://a.example/"\nx: ' + b"[" * 990 + b"]" * 990 + b"\n---\n",
+         "nested deeper than 64 levels"),
+        (b'---\noriginalUrl: "https://a.example/"\nx: &a [1]\n' + b"".join(
+            b"x%d: &x%d [*%s]\n" % (i, i, b"a" if i == 0 else b"x%d" % (i - 1)) for i in range(70)) + b"---\n",
+         "nested deeper than 64 levels"),  # depth from aliases, not from the text's own brackets
     ],
 )
 def test_bad_seed_is_rejected_with_its_reason(tmp_path: Path, content: bytes, reason: str) -> None:
@@ -63,6 +72,14 @@ def test_bad_seed_is_rejected_with_its_reason(tmp_path: Path, content: bytes, re
     assert isinstance(result, SeedRejection)
     assert result.path == str(path)
     assert reason in result.reason
+
+
+def test_nesting_up_to_the_limit_is_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "deep.md"
+    path.write_bytes(b'---\noriginalUrl: "https://a.example/"\nx: ' + b"[" * 63 + b"]" * 63 + b"\n---\n")
+    seed = read_seed(path)
+    assert not isinstance(seed, SeedRejection), seed
+    assert seed.article.url == "https://a.example/"
 
 
 def test_oversized_seed_is_rejected_without_reading_it(tmp_path: Path) -> None:
