@@ -2,28 +2,26 @@
 
 The front matter is the seed's own record for the article (same keys, order and values, read and
 written with the lossless YAML of ``storage.seedyaml``) plus an ``archive`` block of what was
-archived; the body is the main text. Every file is written under a temporary name, then renamed,
-so an interrupted export leaves no half-written file; a file that already holds the same text is
-left as it is. Names cannot leave the output folder.
+archived; the body is the main text. Files are written whole and their names cannot leave the
+output folder (``storage.export_files``); the images are written by ``storage.export_images``.
 """
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import hashlib
 import json
-import os
 import re
 import unicodedata
-from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import frontmatter
 
+from storage.export_files import IMAGES_DIR, export_path, image_file_name, write_atomically, write_if_changed
 from storage.export_hugo import hugo_keys, write_site_files
+from storage.export_images import ImageFiles
 from storage.export_rows import ArticleRows
 from storage.records import ArchivedArticle, ArchivedImage, claim_holds
 from storage.seedyaml import SeedYAMLHandler, dump_yaml, split_front_matter
@@ -32,14 +30,6 @@ from storage.store import Store
 _HANDLER = SeedYAMLHandler()
 _ITEM = re.compile(r"related\[(\d+)\]")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_EXTENSIONS = {
-    "image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "image/webp": "webp", "image/svg+xml": "svg",
-    "image/avif": "avif", "image/bmp": "bmp", "image/tiff": "tiff", "image/x-icon": "ico",
-    "image/vnd.microsoft.icon": "ico", "image/heic": "heic", "image/heif": "heif",
-}
-IMAGES_DIR = "images"
-_READ = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
-_CREATE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
 MAX_SLUG = 60
 
 
@@ -60,12 +50,6 @@ def article_file_name(article: ArchivedArticle, record: dict[str, Any]) -> str:
     title = record.get("title") if isinstance(record.get("title"), str) else article.metadata.get("title")
     digest = hashlib.sha256(article.url.encode()).hexdigest()[:10]
     return f"{date}-{slugify(title)}-{digest}.md"
-
-
-def image_file_name(image: ArchivedImage) -> str | None:
-    if image.sha256 is None or image.state != "done":
-        return None
-    return f"{IMAGES_DIR}/{image.sha256}.{_EXTENSIONS.get(image.mime_type or '', 'bin')}"
 
 
 @lru_cache(maxsize=8)
@@ -172,107 +156,46 @@ def render_article(article: ArchivedArticle, *, site: str | None = None) -> tupl
     return article_file_name(article, record), f"---\n{front}\n---\n\n" + "\n\n".join(body_parts) + "\n"
 
 
-_SAFE_NAME = re.compile(r"(?:images/)?[a-z0-9][a-z0-9.-]*")
-
-
-def _inside(folder: Path | str, name: str) -> str:
-    """``folder/name``, refusing any name that is not one of ours (so nothing can leave the folder)."""
-    if not _SAFE_NAME.fullmatch(name) or ".." in name:
-        raise ValueError(f"export name {name!r} would leave {folder}")
-    return f"{folder}/{name}"
-
-
-def write_atomically(path: Path | str, data: bytes) -> None:
-    """Write to a temporary name in the same folder, then rename: never a half-written file."""
-    folder, name = os.path.split(path)
-    tmp = f"{folder}{os.sep}.{name}.{os.getpid()}.tmp"
-    fd = os.open(tmp, _CREATE, 0o666)
-    try:
-        try:
-            with memoryview(data) as view:
-                written = 0
-                while written < len(view):
-                    written += os.write(fd, view[written:])
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)  # noqa: PTH105 (one file per article: no Path objects on the way)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            Path(tmp).unlink()
-        raise
-
-
-def write_if_changed(path: Path | str, data: bytes) -> bool:
-    """``write_atomically`` unless the file already holds exactly ``data``: a re-export leaves an
-    unchanged file (and its modification time) alone, which costs far less than replacing it."""
-    try:
-        fd = os.open(path, _READ)
-    except FileNotFoundError:
-        pass
-    else:
-        try:
-            if os.fstat(fd).st_size == len(data) and os.read(fd, len(data) + 1) == data:
-                return False
-        finally:
-            os.close(fd)
-    write_atomically(path, data)
-    return True
-
-
-ReadBlob = Callable[[str], bytes | None]
-
-
-def write_images(read_blob: ReadBlob, out_dir: Path | str, article: ArchivedArticle) -> int:
-    """Each image file of the article under ``out_dir/images``, once per content hash; how many were new."""
-    written = 0
-    for image in article.images:
-        name = image_file_name(image)
-        if name is None or image.sha256 is None:
-            continue
-        path = _inside(out_dir, name)
-        try:
-            if os.stat(path).st_size == image.byte_size:  # noqa: PTH116 (a str path: one stat per image)
-                continue  # written once per content hash
-        except FileNotFoundError:
-            pass
-        data = read_blob(image.sha256)
-        if data is not None:
-            write_atomically(path, data)
-            written += 1
-    return written
-
-
 class MarkdownSink:
-    """Writes each article's file (and its images) whole as it comes; ``commit`` adds the site files."""
+    """Writes each article's file whole as it comes, its images through ``ImageFiles``; ``commit``
+    waits for the images and adds the site files."""
 
-    def __init__(self, out_dir: Path, read_blob: ReadBlob, *, site: str | None = None) -> None:
-        self.out_dir, self.read_blob, self.site = out_dir, read_blob, site
+    def __init__(self, out_dir: Path, archive: Path, *, site: str | None = None) -> None:
+        self.out_dir, self.site = out_dir, site
         self._folder = str(out_dir)
         self.figures = {"files": 0, "images": 0}
         out_dir.mkdir(parents=True, exist_ok=True)
         (out_dir / IMAGES_DIR).mkdir(exist_ok=True)
+        self._images = ImageFiles(archive, out_dir)
 
     def write(self, article: ArchivedArticle) -> None:
         name, text = render_article(article, site=self.site)
-        write_if_changed(_inside(self._folder, name), text.encode("utf-8"))
-        self.figures["images"] += write_images(self.read_blob, self._folder, article)
+        write_if_changed(export_path(self._folder, name), text.encode("utf-8"))
+        self._images.add(article)
         self.figures["files"] += 1
+        self.figures["images"] = self._images.written
 
     def commit(self) -> tuple[Path, ...]:
+        self.figures["images"] = self._images.close()
         if self.site == "hugo":
             write_site_files(self.out_dir, write_atomically)
         return (self.out_dir,)
 
     def discard(self) -> None:
-        """Nothing to undo: every file already written is whole, and a rerun rewrites it."""
+        """Stops the image threads; every file already written is whole, and a rerun writes the rest."""
+        self._images.abort()
 
 
 async def export_markdown(store: Store, out_dir: Path, *, site: str | None = None) -> int:
     """Export every archived article; return how many files were written."""
     with ArticleRows(store.path) as rows:
-        sink = MarkdownSink(out_dir, rows.read_blob, site=site)
-        for batch in rows.batches():
-            for article in batch:
-                sink.write(article)
-        sink.commit()
+        sink = MarkdownSink(out_dir, store.path, site=site)
+        try:
+            for batch in rows.batches():
+                for article in batch:
+                    sink.write(article)
+            sink.commit()
+        except BaseException:
+            sink.discard()
+            raise
     return sink.figures["files"]

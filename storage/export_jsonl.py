@@ -19,7 +19,9 @@ from json.encoder import encode_basestring, encode_basestring_ascii
 from pathlib import Path
 from typing import IO, Any
 
-from storage.export import IMAGES_DIR, ReadBlob, archive_block, seed_item, write_images
+from storage.export import archive_block, seed_item
+from storage.export_files import IMAGES_DIR
+from storage.export_images import ImageFiles
 from storage.records import ArchivedArticle
 
 FORMAT_VERSION = 1
@@ -71,31 +73,35 @@ def article_line(article: ArchivedArticle) -> str:
 
 
 class JsonlSink:
-    """Streams one line per article to a temporary file; ``commit`` renames it into place."""
+    """Streams one line per article to a temporary file, the images through ``ImageFiles``; ``commit``
+    waits for the images, then renames the file into place."""
 
-    def __init__(self, path: Path, read_blob: ReadBlob, *, append: bool = False) -> None:
-        self.path, self.read_blob = path, read_blob
+    def __init__(self, path: Path, archive: Path, *, append: bool = False) -> None:
+        self.path = path
         self.figures = {"lines": 0, "images": 0}
         (path.parent / IMAGES_DIR).mkdir(parents=True, exist_ok=True)
-        self._folder = str(path.parent)
         self._tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         self._file: IO[bytes] = self._tmp.open("wb", buffering=WRITE_BUFFER)
         if append and path.exists():
             with path.open("rb") as earlier:
                 shutil.copyfileobj(earlier, self._file)
+        self._images = ImageFiles(archive, path.parent)
 
     def write(self, article: ArchivedArticle) -> None:
         self._file.write(article_line(article).encode("utf-8"))
         self._file.write(b"\n")
+        self._images.add(article)
         self.figures["lines"] += 1
-        self.figures["images"] += write_images(self.read_blob, self._folder, article)
+        self.figures["images"] = self._images.written
 
     def commit(self) -> tuple[Path, ...]:
+        self.figures["images"] = self._images.close()
         self._file.close()
         self._tmp.replace(self.path)
         return (self.path,)
 
     def discard(self) -> None:
+        self._images.abort()
         self._file.close()
         with contextlib.suppress(FileNotFoundError):
             self._tmp.unlink()

@@ -5,7 +5,7 @@ tens of thousands of articles and their images that hop costs more than the read
 opens a second, read-only connection on the same archive and reads synchronously: the article rows
 without their long texts (so the sort behind ``ORDER BY`` moves small rows), then per batch the page
 texts, the seed records (each seed's text read once, shared by its articles) and the images, in a few
-queries; image files come from ``read_blob``. One batch is in memory at a time.
+queries. One batch is in memory at a time.
 """
 
 from __future__ import annotations
@@ -105,7 +105,3 @@ class ArticleRows:
                     *row[_PAGE_TEXT + 1:_SEED_FIELDS], seed_fields)
             articles.append(article_from_row(full, images_of(row, claimed, lead)))
         return articles
-
-    def read_blob(self, sha256: str) -> bytes | None:
-        row = self._conn.execute("SELECT data FROM blobs WHERE sha256 = ?", (sha256,)).fetchone()
-        return None if row is None else bytes(row[0])

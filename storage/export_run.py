@@ -51,7 +51,7 @@ class Sink(Protocol):
 
 
 class FileSink(Protocol):
-    """A writer of the file formats: synchronous, fed by ``ArticleRows`` (images through its ``read_blob``)."""
+    """A writer of the file formats: synchronous, fed by ``ArticleRows`` (images by ``storage.export_images``)."""
 
     figures: dict[str, int]
 
@@ -102,14 +102,14 @@ def check_options(options: ExportOptions) -> None:
         raise StoreError(f"{options.out} is a file: --format {options.format} writes into a folder")
 
 
-def _file_sink(rows: ArticleRows, options: ExportOptions) -> FileSink:
+def _file_sink(archive: Path, options: ExportOptions) -> FileSink:
     if options.format == "markdown":
         from storage.export import MarkdownSink
 
-        return MarkdownSink(options.out, rows.read_blob, site=options.site)
+        return MarkdownSink(options.out, archive, site=options.site)
     from storage.export_jsonl import JsonlSink
 
-    return JsonlSink(options.out, rows.read_blob, append=options.incremental)
+    return JsonlSink(options.out, archive, append=options.incremental)
 
 
 def _sink(store: Store, options: ExportOptions) -> Sink:
@@ -162,7 +162,7 @@ async def _export_files(
 ) -> Outcome:
     considered = exported = 0
     with ArticleRows(store.path) as rows:
-        sink = _file_sink(rows, options)
+        sink = _file_sink(store.path, options)
         try:
             for batch in rows.batches(selection):
                 for article in batch:

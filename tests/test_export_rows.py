@@ -5,12 +5,17 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
+import hashlib
 import json
 import os
+import sqlite3
 from pathlib import Path
 
+import pytest
+
 from crawler.archive import open_store
-from storage.export import write_if_changed
+from storage.export_files import image_file_name, write_if_changed
+from storage.export_images import ImageFiles, read_blob
 from storage.export_jsonl import article_line, article_object
 from storage.export_rows import ArticleRows
 from storage.export_select import ExportMark, ExportSelection, seed_identity
@@ -83,3 +88,57 @@ def test_an_unchanged_file_is_left_alone(tmp_path: Path) -> None:
     assert write_if_changed(path, b"one!") and path.read_bytes() == b"one!"
     assert write_if_changed(path, b"two!") and path.read_bytes() == b"two!"  # same size, other bytes
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.md"]  # no temporary file left
+
+
+def _articles(crawled: Crawled) -> list[ArchivedArticle]:
+    with ArticleRows(crawled.settings.store_path) as rows:
+        return [article for batch in rows.batches() for article in batch]
+
+
+def test_image_files_are_written_once_per_content_hash(crawled: Crawled, tmp_path: Path) -> None:
+    archive = crawled.settings.store_path
+    articles = _articles(crawled)
+    stored = {image.sha256: image for a in articles for image in a.images if image_file_name(image)}
+    assert stored
+    (tmp_path / "images").mkdir()
+    files = ImageFiles(archive, tmp_path)
+    for article in articles * 2:  # every image twice
+        files.add(article)
+    assert files.close() == len(stored)
+    with sqlite3.connect(archive) as conn:
+        for sha256, image in stored.items():
+            data = (tmp_path / str(image_file_name(image))).read_bytes()
+            assert hashlib.sha256(data).hexdigest() == sha256 and len(data) == image.byte_size
+            assert read_blob(conn, sha256) == data
+        assert read_blob(conn, "0" * 64) is None
+    again = ImageFiles(archive, tmp_path)
+    for article in articles:
+        again.add(article)
+    assert again.close() == 0  # every file there with its size: none rewritten
+    assert sorted(p.name for p in (tmp_path / "images").iterdir()) == sorted(
+        str(image_file_name(image)).removeprefix("images/") for image in stored.values())
+
+
+def test_an_image_thread_error_reaches_the_export(crawled: Crawled, tmp_path: Path) -> None:
+    articles = _articles(crawled) * 200  # more images than the queue holds
+    files = ImageFiles(crawled.settings.store_path, tmp_path)  # no images/ folder: every write fails
+    with pytest.raises(FileNotFoundError):
+        for article in articles:
+            files.add(article)
+        files.close()
+    assert not (tmp_path / "images").exists()
+    broken = ImageFiles(tmp_path / "nowhere" / "a.sqlite", tmp_path)  # the thread cannot open the archive
+    with pytest.raises(sqlite3.Error):
+        for article in articles:
+            broken.add(article)
+        broken.close()
+
+
+def test_an_aborted_image_writer_stops_and_leaves_whole_files(crawled: Crawled, tmp_path: Path) -> None:
+    (tmp_path / "images").mkdir()
+    files = ImageFiles(crawled.settings.store_path, tmp_path)
+    for article in _articles(crawled) * 200:
+        files.add(article)
+    files.abort()
+    assert not any(p.name.endswith(".tmp") for p in (tmp_path / "images").iterdir())
+    assert all(hashlib.sha256(p.read_bytes()).hexdigest() == p.stem for p in (tmp_path / "images").iterdir())
