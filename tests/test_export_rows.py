@@ -8,6 +8,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import signal
 import sqlite3
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import pytest
 
 from crawler.archive import open_store
 from storage.export_files import image_file_name, write_if_changed
-from storage.export_images import ImageFiles, read_blob
+from storage.export_images import ImageFiles, ImageWorkerDied, read_blob
 from storage.export_jsonl import article_line, article_object
 from storage.export_rows import ArticleRows
 from storage.export_select import ExportMark, ExportSelection, seed_identity
@@ -95,14 +96,18 @@ def _articles(crawled: Crawled) -> list[ArchivedArticle]:
         return [article for batch in rows.batches() for article in batch]
 
 
-def test_image_files_are_written_once_per_content_hash(crawled: Crawled, tmp_path: Path) -> None:
+WHERE = [pytest.param(True, id="worker-process"), pytest.param(False, id="in-process")]
+
+
+@pytest.mark.parametrize("worker", WHERE)
+def test_image_files_are_written_once_per_content_hash(crawled: Crawled, tmp_path: Path, worker: bool) -> None:
     archive = crawled.settings.store_path
     articles = _articles(crawled)
     stored = {image.sha256: image for a in articles for image in a.images if image_file_name(image)}
     assert stored
     (tmp_path / "images").mkdir()
-    files = ImageFiles(archive, tmp_path)
-    for article in articles * 2:  # every image twice
+    files = ImageFiles(archive, tmp_path, worker=worker)
+    for article in articles * 100:  # every image many times, over many batches
         files.add(article)
     assert files.close() == len(stored)
     with sqlite3.connect(archive) as conn:
@@ -111,7 +116,7 @@ def test_image_files_are_written_once_per_content_hash(crawled: Crawled, tmp_pat
             assert hashlib.sha256(data).hexdigest() == sha256 and len(data) == image.byte_size
             assert read_blob(conn, sha256) == data
         assert read_blob(conn, "0" * 64) is None
-    again = ImageFiles(archive, tmp_path)
+    again = ImageFiles(archive, tmp_path, worker=worker)
     for article in articles:
         again.add(article)
     assert again.close() == 0  # every file there with its size: none rewritten
@@ -119,26 +124,47 @@ def test_image_files_are_written_once_per_content_hash(crawled: Crawled, tmp_pat
         str(image_file_name(image)).removeprefix("images/") for image in stored.values())
 
 
-def test_an_image_thread_error_reaches_the_export(crawled: Crawled, tmp_path: Path) -> None:
-    articles = _articles(crawled) * 200  # more images than the queue holds
-    files = ImageFiles(crawled.settings.store_path, tmp_path)  # no images/ folder: every write fails
+@pytest.mark.parametrize("worker", WHERE)
+def test_an_image_writer_error_reaches_the_export(crawled: Crawled, tmp_path: Path, worker: bool) -> None:
+    articles = _articles(crawled) * 200
+    files = ImageFiles(crawled.settings.store_path, tmp_path, worker=worker)  # no images/ folder: writes fail
     with pytest.raises(FileNotFoundError):
         for article in articles:
             files.add(article)
         files.close()
+    files.abort()  # what the export does next: nothing left running
     assert not (tmp_path / "images").exists()
-    broken = ImageFiles(tmp_path / "nowhere" / "a.sqlite", tmp_path)  # the thread cannot open the archive
+
+
+def test_an_archive_the_worker_cannot_open_is_an_error(crawled: Crawled, tmp_path: Path) -> None:
+    broken = ImageFiles(tmp_path / "nowhere" / "a.sqlite", tmp_path, worker=True)
     with pytest.raises(sqlite3.Error):
-        for article in articles:
+        for article in _articles(crawled) * 200:
             broken.add(article)
         broken.close()
 
 
+def test_a_killed_image_worker_is_an_error(crawled: Crawled, tmp_path: Path) -> None:
+    (tmp_path / "images").mkdir()
+    files = ImageFiles(crawled.settings.store_path, tmp_path, worker=True)
+    assert files._worker is not None
+    os.kill(files._worker._process.pid, signal.SIGKILL)
+    files._worker._process.join()
+    with pytest.raises(ImageWorkerDied, match="exit code -9"):
+        for article in _articles(crawled) * 200:
+            files.add(article)
+        files.close()
+    files.abort()
+
+
 def test_an_aborted_image_writer_stops_and_leaves_whole_files(crawled: Crawled, tmp_path: Path) -> None:
     (tmp_path / "images").mkdir()
-    files = ImageFiles(crawled.settings.store_path, tmp_path)
-    for article in _articles(crawled) * 200:
+    files = ImageFiles(crawled.settings.store_path, tmp_path, worker=True)
+    worker = files._worker
+    assert worker is not None
+    for article in _articles(crawled) * 300:
         files.add(article)
     files.abort()
+    assert not worker._process.is_alive() and worker._process.exitcode == 0  # stopped by SIGTERM, cleanly
     assert not any(p.name.endswith(".tmp") for p in (tmp_path / "images").iterdir())
     assert all(hashlib.sha256(p.read_bytes()).hexdigest() == p.stem for p in (tmp_path / "images").iterdir())
