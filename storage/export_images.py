@@ -15,18 +15,19 @@ stays flat whatever the archive size. The worker reads a blob through SQLite's i
 which copies the overflow pages straight into the one result buffer (about half the time of
 ``SELECT data`` for a 40 KB image), and writes the file whole under a temporary name. It reports
 its count after each batch, and the first error it meets (a full disk, say) at once: the export's
-process raises it at its next hand-over or at ``close``. The worker ignores SIGINT (the export
-decides how to stop), removes its temporary file when terminated, and exits when the export's
-process is gone (its pipe closes).
+process raises it at its next hand-over or at ``close``. A Ctrl-C does not reach the worker (the
+export decides how to stop); it removes its temporary file when terminated, and exits when the
+export's process is gone, however that ended (its pipe closes).
 """
 
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import os
 import signal
 import sqlite3
+import subprocess
+import sys
 from multiprocessing.connection import Connection
 from pathlib import Path
 from types import FrameType
@@ -147,17 +148,34 @@ class ImageFiles:
 
 
 class _Worker:
-    """The export's end of the image worker process: batches go out, counts and errors come back."""
+    """The export's end of the image worker process: batches go out, counts and errors come back.
+
+    The worker is ``python -m storage.export_images`` with two pipes: it imports only this module
+    (a spawned ``multiprocessing`` child would first import the whole command again, and start a
+    resource tracker), from the same place as the export's process, with no current folder on its
+    path. It runs in a session of its own, so a Ctrl-C at the terminal reaches only the export.
+    """
 
     def __init__(self, archive: Path) -> None:
-        context = multiprocessing.get_context("spawn")  # inherits no thread, lock or connection
-        jobs_out, self._jobs = context.Pipe(duplex=False)
-        self._reports, reports_in = context.Pipe(duplex=False)
-        self._process = context.Process(target=_work, args=(archive, jobs_out, reports_in),
-                                        name="newsvault-export-images", daemon=True)
-        self._process.start()
-        jobs_out.close()  # the worker's ends: with them closed here, either side sees the other go
-        reports_in.close()
+        jobs_in, jobs_out = os.pipe()
+        reports_in, reports_out = os.pipe()
+        source = str(Path(__file__).resolve().parents[1])
+        path = os.pathsep.join(filter(None, (source, os.environ.get("PYTHONPATH"))))
+        try:
+            self._process = subprocess.Popen(
+                [sys.executable, "-P", "-m", "storage.export_images", str(archive), str(jobs_in), str(reports_out)],
+                pass_fds=(jobs_in, reports_out), stdin=subprocess.DEVNULL, start_new_session=True,
+                env={**os.environ, "PYTHONPATH": path},
+            )
+        except BaseException:
+            os.close(jobs_out)
+            os.close(reports_in)
+            raise
+        finally:
+            os.close(jobs_in)  # the worker's ends: with them closed here, either side sees the other go
+            os.close(reports_out)
+        self._jobs = Connection(jobs_out, readable=False)
+        self._reports = Connection(reports_in, writable=False)
         self._written = 0
 
     def send(self, batch: list[ImageJob]) -> int:
@@ -176,19 +194,20 @@ class _Worker:
         with contextlib.suppress(OSError):  # gone: reading its reports says why
             self._jobs.send(None)
         done = self._read_reports(block=True)
-        self._process.join()
-        self._close_pipes()
         if not done:
             raise self._died()
+        self._process.wait()
+        self._close_pipes()
         return self._written
 
     def terminate(self) -> None:
-        if self._process.is_alive():
+        if self._process.poll() is None:
             self._process.terminate()  # SIGTERM: the worker removes its temporary file and exits
-            self._process.join(STOP_WAIT_S)
-            if self._process.is_alive():
+            try:
+                self._process.wait(STOP_WAIT_S)
+            except subprocess.TimeoutExpired:
                 self._process.kill()
-                self._process.join()
+                self._process.wait()
         self._close_pipes()
 
     def _read_reports(self, *, block: bool) -> bool:
@@ -207,9 +226,10 @@ class _Worker:
         return False
 
     def _died(self) -> ImageWorkerDied:
-        self._process.join(STOP_WAIT_S)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self._process.wait(STOP_WAIT_S)
         self._close_pipes()
-        return ImageWorkerDied(f"the image worker process ended early (exit code {self._process.exitcode})")
+        return ImageWorkerDied(f"the image worker process ended early (exit code {self._process.returncode})")
 
     def _close_pipes(self) -> None:
         self._jobs.close()
@@ -222,7 +242,6 @@ def _stop(signum: int, frame: FrameType | None) -> None:
 
 def _work(archive: Path, jobs: Connection, reports: Connection) -> None:
     """The image worker process: write each batch's files, report the count after each batch."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _stop)
     written = 0
     failed = False
@@ -271,3 +290,7 @@ def _report_error(reports: Connection, exc: Exception) -> bool:
     except Exception:  # an error that does not pickle goes as its text
         _report(reports, ("error", RuntimeError(f"{type(exc).__name__}: {exc}")))
     return True
+
+
+if __name__ == "__main__":  # the worker: python -m storage.export_images ARCHIVE JOBS_FD REPORTS_FD
+    _work(Path(sys.argv[1]), Connection(int(sys.argv[2]), writable=False), Connection(int(sys.argv[3]), readable=False))

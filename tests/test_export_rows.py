@@ -10,6 +10,9 @@ import json
 import os
 import signal
 import sqlite3
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -149,7 +152,7 @@ def test_a_killed_image_worker_is_an_error(crawled: Crawled, tmp_path: Path) -> 
     files = ImageFiles(crawled.settings.store_path, tmp_path, worker=True)
     assert files._worker is not None
     os.kill(files._worker._process.pid, signal.SIGKILL)
-    files._worker._process.join()
+    files._worker._process.wait()
     with pytest.raises(ImageWorkerDied, match="exit code -9"):
         for article in _articles(crawled) * 200:
             files.add(article)
@@ -165,6 +168,48 @@ def test_an_aborted_image_writer_stops_and_leaves_whole_files(crawled: Crawled, 
     for article in _articles(crawled) * 300:
         files.add(article)
     files.abort()
-    assert not worker._process.is_alive() and worker._process.exitcode == 0  # stopped by SIGTERM, cleanly
+    assert worker._process.returncode in (0, -signal.SIGTERM)  # stopped (at once if it was still starting)
     assert not any(p.name.endswith(".tmp") for p in (tmp_path / "images").iterdir())
     assert all(hashlib.sha256(p.read_bytes()).hexdigest() == p.stem for p in (tmp_path / "images").iterdir())
+
+
+_HOLDER = """
+import sys, time
+from pathlib import Path
+from storage.export_images import ImageFiles
+files = ImageFiles(Path(sys.argv[1]), Path(sys.argv[2]), worker=True)
+process = files._worker._process
+print(process.pid, flush=True)
+try:
+    time.sleep(60)
+except KeyboardInterrupt:
+    files.abort()
+    print(process.returncode, flush=True)
+"""
+
+
+def _alive(pid: int) -> bool:
+    stat = Path(f"/proc/{pid}/stat")
+    return stat.exists() and stat.read_text().rsplit(")", 1)[1].split()[0] != "Z"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL])
+def test_the_image_worker_ends_with_the_export(crawled: Crawled, tmp_path: Path, sig: signal.Signals) -> None:
+    """Ctrl-C reaches the export (its process group), not the worker, which the export then stops;
+    a killed export's worker sees its pipe close and ends by itself."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLDER, str(crawled.settings.store_path), str(tmp_path)],
+        cwd=Path(__file__).resolve().parents[1], stdout=subprocess.PIPE, text=True, start_new_session=True,
+    )
+    assert holder.stdout is not None
+    worker = int(holder.stdout.readline())
+    time.sleep(0.5)  # the worker has started
+    os.killpg(holder.pid, sig)  # as a terminal does: the whole process group
+    out, _ = holder.communicate(timeout=15)
+    deadline = time.monotonic() + 5
+    while _alive(worker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(worker)
+    if sig == signal.SIGINT:
+        assert out.strip() == "0"  # ended by the export's abort (SIGTERM, handled), not by the Ctrl-C
