@@ -68,6 +68,11 @@ def _run(coro: Coroutine[Any, Any, _T]) -> _T:
         raise AssertionError("unreachable") from exc
 
 
+def _succeeded(task: asyncio.Task[Any]) -> bool:
+    """Done with a result (not cancelled, no error: a count that failed leaves the total open)."""
+    return not task.cancelled() and task.exception() is None
+
+
 def common_options(func: Callable[..., None]) -> Callable[..., None]:
     """``--archive`` and ``--config``, which every command takes."""
     func = click.option("--config", "config_file", metavar="FILE", type=click.Path(dir_okay=False),
@@ -328,11 +333,18 @@ def export(config_file: str | None, archive_dir: str | None, fmt: str, out: str 
     async def write() -> ExportReport:
         store = await open_store(settings)
         display: Progress | None = None
+        counting: asyncio.Task[int] | None = None
         try:
             if settings.progress != "off":
-                display = Progress(settings.progress, total=await count_candidates(store, options), unit="article")
+                display = Progress(settings.progress, total=None, unit="article")
+                counting = asyncio.create_task(count_candidates(store, options))  # the total, while exporting
+                counting.add_done_callback(
+                    lambda done: display.set_total(done.result()) if display and _succeeded(done) else None)
             return await run_export(store, options, on_progress=display.update if display else None)
         finally:
+            if counting is not None:
+                counting.cancel()
+                await asyncio.gather(counting, return_exceptions=True)
             if display is not None:
                 display.close()
             await store.close()

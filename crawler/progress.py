@@ -20,7 +20,8 @@ LOG_EVERY_S = 10.0
 
 
 class Progress:
-    def __init__(self, mode: str, *, total: int, unit: str = "url", stream: TextIO | None = None) -> None:
+    def __init__(self, mode: str, *, total: int | None, unit: str = "url", stream: TextIO | None = None) -> None:
+        """``total`` may be None until ``set_total`` (a count that runs beside the work)."""
         stream = stream or sys.stderr
         if mode == "auto":
             mode = "bar" if stream.isatty() else "log"
@@ -44,8 +45,15 @@ class Progress:
             self._last_log = time.monotonic()
             rate = finished / max(1e-9, self._last_log - self._started)
             details = ", ".join(f"{name} {count}" for name, count in figures.items())
-            log.info("%d/%d %ss (%s), %.1f/s", finished, self._total, self._unit, details, rate)
+            of = "" if self._total is None else f"/{self._total}"
+            log.info("%d%s %ss (%s), %.1f/s", finished, of, self._unit, details, rate)
         self._shown = finished
+
+    def set_total(self, total: int) -> None:
+        self._total = total
+        if self._bar is not None:
+            self._bar.total = total
+            self._bar.refresh()
 
     def close(self) -> None:
         if self._bar is not None:

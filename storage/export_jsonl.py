@@ -26,24 +26,26 @@ from storage.records import ArchivedArticle
 
 FORMAT_VERSION = 1
 WRITE_BUFFER = 1 << 20  # lines are long (the main text): a large buffer, few writes
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+# No check for cycles: the values come from JSON and database rows, which have none (a seed whose YAML
+# aliases nest deeper than 64 levels is rejected when crawled), and the check costs a dict per container.
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
+
+
+def _parts(article: ArchivedArticle) -> tuple[dict[str, Any], Any, dict[str, Any]]:
+    """The object before the main text (ending with the other metadata), the text, the object after it."""
+    block = archive_block(article)
+    head = {"url": article.url, "role": article.role, "seed": seed_item(article),
+            "seed_file": {"path": article.seed_path, "item": article.item_path or None}, "metadata": block["metadata"]}
+    tail = {"fetch": {"final_url": article.final_url, "status": article.status, "fetched_at": article.fetched_at,
+                      "body_sha256": article.body_sha256},
+            "images": block["images"], **({"note": article.note} if article.note else {}), "format": FORMAT_VERSION}
+    return head, article.metadata.get("text") or "", tail
 
 
 def article_object(article: ArchivedArticle) -> dict[str, Any]:
     """The JSON object of one article (see the module docstring for its keys)."""
-    block = archive_block(article)
-    return {
-        "url": article.url,
-        "role": article.role,
-        "seed": seed_item(article),
-        "seed_file": {"path": article.seed_path, "item": article.item_path or None},
-        "metadata": {**block["metadata"], "text": article.metadata.get("text") or ""},
-        "fetch": {"final_url": article.final_url, "status": article.status, "fetched_at": article.fetched_at,
-                  "body_sha256": article.body_sha256},
-        "images": block["images"],
-        **({"note": article.note} if article.note else {}),
-        "format": FORMAT_VERSION,
-    }
+    head, text, tail = _parts(article)
+    return {**head, "metadata": {**head["metadata"], "text": text}, **tail}
 
 
 def _string(text: str) -> str:
@@ -60,16 +62,10 @@ def article_line(article: ArchivedArticle) -> str:
     The text is most of the line, and often plain ASCII, which JSON's ASCII encoder writes about
     twice as fast: the line is the object before the text, the text, and the object after it.
     """
-    obj = article_object(article)
-    metadata = dict(obj["metadata"])
-    text = metadata.pop("text")
-    keys = list(obj)
-    at = keys.index("metadata") + 1
-    if not metadata or type(text) is not str or at == len(keys) or next(reversed(obj["metadata"])) != "text":
-        return _dumps(obj)  # not the shape this splice assumes: text last in a non-empty metadata
-    head = _dumps({key: metadata if key == "metadata" else obj[key] for key in keys[:at]})
-    tail = _dumps({key: obj[key] for key in keys[at:]})
-    return f'{head[:-2]},"text":{_string(text)}}},{tail[1:]}'
+    head, text, tail = _parts(article)
+    if not head["metadata"] or type(text) is not str:
+        return _dumps(article_object(article))  # not the shape this splice assumes: a non-empty metadata
+    return f'{_dumps(head)[:-2]},"text":{_string(text)}}},{_dumps(tail)[1:]}'
 
 
 class JsonlSink:

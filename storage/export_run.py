@@ -202,12 +202,21 @@ async def _export_captures(
 
 
 async def count_candidates(store: Store, options: ExportOptions) -> int:
-    """How many articles the export will consider (before the provider and topic tests): the progress total."""
+    """How many articles the export will consider (before the provider and topic tests): the progress total.
+
+    Counted on a connection and thread of its own, so that the count (about 0.1 s for 25,000 articles)
+    can run beside the export instead of before it, and not queue the store's own reads behind it.
+    """
     selection = options.selection
     if options.incremental:
         earlier = await read_mark(store.connection, options.out.resolve(), options.format)
         selection = dataclasses.replace(selection, changed_since=earlier)
-    return await store.count_articles(selection)
+
+    def count() -> int:
+        with ArticleRows(store.path) as rows:
+            return rows.count(selection)
+
+    return await asyncio.to_thread(count)
 
 
 _SIZE_UNITS = {"": 1, "b": 1, "k": 10**3, "kb": 10**3, "m": 10**6, "mb": 10**6, "g": 10**9, "gb": 10**9,
