@@ -123,8 +123,10 @@ class ImageFiles:
             self._hand_over()
             if self._worker is not None:
                 self.written = self._worker.finish()
-        finally:
-            self._release()
+        except BaseException:  # the worker's error, or a Ctrl-C while waiting: nothing stays running
+            self.abort()
+            raise
+        self._release()
         return self.written
 
     def abort(self) -> None:
@@ -150,22 +152,20 @@ class ImageFiles:
 class _Worker:
     """The export's end of the image worker process: batches go out, counts and errors come back.
 
-    The worker is ``python -m storage.export_images`` with two pipes: it imports only this module
-    (a spawned ``multiprocessing`` child would first import the whole command again, and start a
-    resource tracker), from the same place as the export's process, with no current folder on its
-    path. It runs in a session of its own, so a Ctrl-C at the terminal reaches only the export.
+    The worker is a fresh interpreter that imports only this module (a spawned ``multiprocessing``
+    child would first import the whole command again, and start a resource tracker), from the same
+    place as the export's process and with no current folder on its path, and talks through two
+    pipes. It runs in a session of its own, so a Ctrl-C at the terminal reaches only the export.
     """
 
     def __init__(self, archive: Path) -> None:
         jobs_in, jobs_out = os.pipe()
         reports_in, reports_out = os.pipe()
-        source = str(Path(__file__).resolve().parents[1])
-        path = os.pathsep.join(filter(None, (source, os.environ.get("PYTHONPATH"))))
+        source = str(Path(__file__).resolve().parents[1])  # where this ``storage`` package was imported from
         try:
             self._process = subprocess.Popen(
-                [sys.executable, "-P", "-m", "storage.export_images", str(archive), str(jobs_in), str(reports_out)],
+                [sys.executable, "-P", "-c", _WORKER_MAIN, source, str(archive), str(jobs_in), str(reports_out)],
                 pass_fds=(jobs_in, reports_out), stdin=subprocess.DEVNULL, start_new_session=True,
-                env={**os.environ, "PYTHONPATH": path},
             )
         except BaseException:
             os.close(jobs_out)
@@ -292,5 +292,13 @@ def _report_error(reports: Connection, exc: Exception) -> bool:
     return True
 
 
-if __name__ == "__main__":  # the worker: python -m storage.export_images ARCHIVE JOBS_FD REPORTS_FD
-    _work(Path(sys.argv[1]), Connection(int(sys.argv[2]), writable=False), Connection(int(sys.argv[3]), readable=False))
+def worker_main(argv: list[str]) -> None:
+    """The worker's entry: ``ARCHIVE JOBS_FD REPORTS_FD`` (the pipes' ends it inherited)."""
+    archive, jobs, reports = argv
+    _work(Path(archive), Connection(int(jobs), writable=False), Connection(int(reports), readable=False))
+
+
+_WORKER_MAIN = (
+    "import sys; source = sys.argv[1]; sys.path[:0] = [] if source in sys.path else [source]; "
+    "from storage.export_images import worker_main; worker_main(sys.argv[2:])"
+)
