@@ -17,9 +17,9 @@ reads a blob through SQLite's incremental blob API, which copies the overflow pa
 the one result buffer (about half the time of ``SELECT data`` for a 40 KB image), and writes the
 file whole under a temporary name. It reports its count after each batch, and the first error it
 meets (a full disk, say) at once: the export's process raises it at its next hand-over or at
-``close``. A Ctrl-C does not reach the worker (the export decides how to stop); it removes its
-temporary file when terminated, and exits when the export's process is gone, however that ended (its
-pipe closes).
+``close``. A Ctrl-C does not reach the worker (the export decides how to stop); terminated, it
+finishes the file in hand and exits; and it exits when the export's process is gone, however that
+ended (its pipe closes).
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from storage.export_files import export_path, image_file_name, write_atomically
 from storage.records import ArchivedArticle
 
 BATCH = 64  # images handed over at once
-STOP_WAIT_S = 5.0  # how long an aborted worker may take to remove its temporary file
+STOP_WAIT_S = 5.0  # how long an aborted worker may take to finish the file in hand
 ImageJob = tuple[str, str, int | None]  # the file's path, the blob's sha256, the image's size
 
 
@@ -202,7 +202,7 @@ class _Worker:
 
     def terminate(self) -> None:
         if self._process.poll() is None:
-            self._process.terminate()  # SIGTERM: the worker removes its temporary file and exits
+            self._process.terminate()  # SIGTERM: the worker finishes the file in hand and exits
             try:
                 self._process.wait(STOP_WAIT_S)
             except subprocess.TimeoutExpired:
@@ -236,13 +236,36 @@ class _Worker:
         self._reports.close()
 
 
-def _stop(signum: int, frame: FrameType | None) -> None:
-    raise SystemExit(0)  # unwinds through write_atomically, which removes its temporary file
+class _Termination:
+    """SIGTERM in the worker: at once while it waits for work, after the file in hand while it writes.
+
+    Raising in the middle of a write could land just after the temporary file was created and before
+    the code that removes it again runs (measured: an interrupted export left one behind).
+    """
+
+    writing = False
+    requested = False
+
+    @classmethod
+    def handle(cls, signum: int, frame: FrameType | None) -> None:
+        if not cls.writing:
+            raise SystemExit(0)
+        cls.requested = True
+
+    @classmethod
+    def write(cls, conn: sqlite3.Connection, job: ImageJob) -> bool:
+        cls.writing = True
+        try:
+            return _write(conn, job)
+        finally:
+            cls.writing = False
+            if cls.requested:
+                raise SystemExit(0)
 
 
 def _work(archive: Path, jobs: Connection, reports: Connection) -> None:
     """The image worker process: write each batch's files, report the count after each batch."""
-    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGTERM, _Termination.handle)
     written = 0
     failed = False
     conn: sqlite3.Connection | None = None
@@ -261,7 +284,7 @@ def _work(archive: Path, jobs: Connection, reports: Connection) -> None:
             continue  # read on until the end, so the export's process never waits on a full pipe
         try:
             for job in batch:
-                written += _write(conn, job)
+                written += _Termination.write(conn, job)
         except Exception as exc:
             failed = _report_error(reports, exc)
             continue

@@ -161,17 +161,42 @@ def test_a_killed_image_worker_is_an_error(crawled: Crawled, tmp_path: Path) -> 
     files.abort()
 
 
+def _blob_archive(path: Path, article: ArchivedArticle, count: int) -> list[ArchivedArticle]:
+    """An archive of ``count`` distinct 40 KB images (only the ``blobs`` table the writer reads), and
+    articles naming one each."""
+    image = next(i for i in article.images if image_file_name(i))
+    articles = []
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE blobs (sha256 TEXT PRIMARY KEY, size INTEGER NOT NULL, data BLOB NOT NULL)")
+        for n in range(count):
+            data = n.to_bytes(4, "big") * 10_000
+            sha256 = hashlib.sha256(data).hexdigest()
+            conn.execute("INSERT INTO blobs VALUES (?, ?, ?)", (sha256, len(data), data))
+            articles.append(dataclasses.replace(
+                article, images=(dataclasses.replace(image, sha256=sha256, byte_size=len(data)),)))
+    return articles
+
+
 def test_an_aborted_image_writer_stops_and_leaves_whole_files(crawled: Crawled, tmp_path: Path) -> None:
-    (tmp_path / "images").mkdir()
-    files = ImageFiles(crawled.settings.store_path, tmp_path, worker=True)
-    worker = files._worker
-    assert worker is not None
-    for article in _articles(crawled) * 300:
-        files.add(article)
-    files.abort()
-    assert worker._process.returncode in (0, -signal.SIGTERM)  # stopped (at once if it was still starting)
-    assert not any(p.name.endswith(".tmp") for p in (tmp_path / "images").iterdir())
-    assert all(hashlib.sha256(p.read_bytes()).hexdigest() == p.stem for p in (tmp_path / "images").iterdir())
+    """Stopped in the middle of writing (as a Ctrl-C of the export does): no temporary file is left."""
+    article = next(a for a in _articles(crawled) if any(image_file_name(i) for i in a.images))
+    articles = _blob_archive(tmp_path / "blobs.sqlite", article, 1500)
+    for attempt in range(3):
+        out = tmp_path / f"out-{attempt}"
+        (out / "images").mkdir(parents=True)
+        files = ImageFiles(tmp_path / "blobs.sqlite", out, worker=True)
+        worker = files._worker
+        assert worker is not None
+        for item in articles[:200 + 300 * attempt]:
+            files.add(item)
+        deadline = time.monotonic() + 10
+        while len(list((out / "images").iterdir())) < 20 and time.monotonic() < deadline:
+            time.sleep(0.005)  # stopped while it writes
+        files.abort()
+        assert worker._process.returncode in (0, -signal.SIGTERM)  # stopped (at once if it was still starting)
+        left = list((out / "images").iterdir())
+        assert left and not any(p.name.endswith(".tmp") for p in left)
+        assert all(hashlib.sha256(p.read_bytes()).hexdigest() == p.stem for p in left)
 
 
 _HOLDER = """
