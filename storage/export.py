@@ -19,7 +19,14 @@ from typing import Any
 
 import frontmatter
 
-from storage.export_files import IMAGES_DIR, export_path, image_file_name, write_atomically, write_if_changed
+from storage.export_files import (
+    IMAGES_DIR,
+    export_path,
+    image_file_name,
+    remove_stale_temporaries,
+    write_atomically,
+    write_if_changed,
+)
 from storage.export_hugo import hugo_keys, write_site_files
 from storage.export_images import ImageFiles
 from storage.export_rows import ArticleRows
@@ -166,6 +173,8 @@ class MarkdownSink:
         self.figures = {"files": 0, "images": 0}
         out_dir.mkdir(parents=True, exist_ok=True)
         (out_dir / IMAGES_DIR).mkdir(exist_ok=True)
+        for folder in (out_dir, out_dir / IMAGES_DIR):
+            remove_stale_temporaries(folder)
         self._images = ImageFiles(archive, out_dir)
 
     def write(self, article: ArchivedArticle) -> None:

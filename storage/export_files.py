@@ -28,7 +28,8 @@ def image_file_name(image: ArchivedImage) -> str | None:
     return f"{IMAGES_DIR}/{image.sha256}.{_EXTENSIONS.get(image.mime_type or '', 'bin')}"
 
 
-_SAFE_NAME = re.compile(r"(?:images/)?[a-z0-9][a-z0-9.-]*")
+OUR_NAMES = r"[a-z0-9][a-z0-9.-]*"  # the names export_path lets through, in one folder
+_SAFE_NAME = re.compile(rf"(?:{IMAGES_DIR}/)?{OUR_NAMES}")
 
 
 def export_path(folder: Path | str, name: str) -> str:
@@ -36,6 +37,32 @@ def export_path(folder: Path | str, name: str) -> str:
     if not _SAFE_NAME.fullmatch(name) or ".." in name:
         raise ValueError(f"export name {name!r} would leave {folder}")
     return f"{folder}/{name}"
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def remove_stale_temporaries(folder: Path | str, names: str = OUR_NAMES) -> int:
+    """Remove the temporary files an export killed mid-write left in ``folder`` (``kill -9`` gives no
+    chance to remove them): ``write_atomically``'s ``.<name>.<pid>.tmp`` for a name that matches the
+    regular expression ``names``, whose writing process is gone. How many were removed."""
+    temporary = re.compile(rf"\.(?:{names})\.(\d+)\.tmp")
+    removed = 0
+    with contextlib.suppress(FileNotFoundError), os.scandir(folder) as entries:
+        for entry in entries:
+            match = temporary.fullmatch(entry.name)
+            if match and not _running(int(match.group(1))) and entry.is_file(follow_symlinks=False):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(entry.path)  # noqa: PTH108 (a DirEntry's path)
+                    removed += 1
+    return removed
 
 
 def write_atomically(path: Path | str, data: bytes) -> None:

@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 
 from crawler.archive import open_store
-from storage.export_files import image_file_name, write_if_changed
+from storage.export_files import image_file_name, remove_stale_temporaries, write_if_changed
 from storage.export_images import ImageFiles, ImageWorkerDied, read_blob
-from storage.export_jsonl import article_line, article_object
+from storage.export_jsonl import JsonlSink, article_line, article_object
 from storage.export_rows import ArticleRows
 from storage.export_select import ExportMark, ExportSelection, seed_identity
 from storage.records import ArchivedArticle
@@ -239,3 +239,29 @@ def test_the_image_worker_ends_with_the_export(crawled: Crawled, tmp_path: Path,
     assert not _alive(worker)
     if sig == signal.SIGINT:
         assert out.strip() == "0"  # ended by the export's abort (SIGTERM, handled), not by the Ctrl-C
+
+
+def _dead_pid() -> int:
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    return int(done.stdout)
+
+
+def test_a_killed_exports_temporary_files_are_removed_by_the_next(crawled: Crawled, tmp_path: Path) -> None:
+    dead, alive = _dead_pid(), os.getppid()  # not our own pid: the sink writes that name itself
+    (tmp_path / "images").mkdir()
+    stale = [tmp_path / f".export.jsonl.{dead}.tmp", tmp_path / "images" / f".{'a' * 64}.jpg.{dead}.tmp"]
+    kept = [tmp_path / f".export.jsonl.{alive}.tmp",  # an export still running
+            tmp_path / f".notes.txt.{dead}.tmp",  # not ours: the JSONL file's folder is the user's
+            tmp_path / "images" / f".{'b' * 64}.jpg.{alive}.tmp"]
+    for path in stale + kept:
+        path.write_bytes(b"partial")
+    sink = JsonlSink(tmp_path / "export.jsonl", crawled.settings.store_path)
+    sink.discard()
+    assert [p.exists() for p in stale] == [False, False]
+    assert [p.exists() for p in kept] == [True, True, True]
+    md = tmp_path / "md"
+    (md / "images").mkdir(parents=True)
+    (md / f".2021-01-01-a-story-0123456789.md.{dead}.tmp").write_bytes(b"partial")
+    (md / "images" / f".{'c' * 64}.png.{dead}.tmp").write_bytes(b"partial")
+    assert remove_stale_temporaries(md) == 1 and remove_stale_temporaries(md / "images") == 1
+    assert remove_stale_temporaries(tmp_path / "nowhere") == 0
