@@ -20,7 +20,6 @@ from typing import Any
 import frontmatter
 
 from storage.export_files import (
-    IMAGES_DIR,
     export_path,
     image_file_name,
     remove_stale_temporaries,
@@ -29,7 +28,6 @@ from storage.export_files import (
 )
 from storage.export_hugo import hugo_keys, write_site_files
 from storage.export_images import ImageFiles
-from storage.export_rows import ArticleRows
 from storage.records import ArchivedArticle, ArchivedImage, claim_holds
 from storage.seedyaml import SeedYAMLHandler, dump_yaml, split_front_matter
 from storage.store import Store
@@ -172,9 +170,7 @@ class MarkdownSink:
         self._folder = str(out_dir)
         self.figures = {"files": 0, "images": 0}
         out_dir.mkdir(parents=True, exist_ok=True)
-        (out_dir / IMAGES_DIR).mkdir(exist_ok=True)
-        for folder in (out_dir, out_dir / IMAGES_DIR):
-            remove_stale_temporaries(folder)
+        remove_stale_temporaries(out_dir)
         self._images = ImageFiles(archive, out_dir)
 
     def write(self, article: ArchivedArticle) -> None:
@@ -191,20 +187,13 @@ class MarkdownSink:
         return (self.out_dir,)
 
     def discard(self) -> None:
-        """Stops the image threads; every file already written is whole, and a rerun writes the rest."""
+        """Stops the image worker; every file already written is whole, and a rerun writes the rest."""
         self._images.abort()
 
 
 async def export_markdown(store: Store, out_dir: Path, *, site: str | None = None) -> int:
-    """Export every archived article; return how many files were written."""
-    with ArticleRows(store.path) as rows:
-        sink = MarkdownSink(out_dir, store.path, site=site)
-        try:
-            for batch in rows.batches():
-                for article in batch:
-                    sink.write(article)
-            sink.commit()
-        except BaseException:
-            sink.discard()
-            raise
-    return sink.figures["files"]
+    """Export every archived article (``run_export`` with the defaults); return how many files were written."""
+    from storage.export_run import ExportOptions, run_export  # it imports this module
+
+    report = await run_export(store, ExportOptions(format="markdown", out=out_dir, site=site))
+    return report.figures["files"]

@@ -35,7 +35,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from storage.export_files import export_path, image_file_name, write_atomically
+from storage.export_files import IMAGES_DIR, export_path, image_file_name, remove_stale_temporaries, write_atomically
 from storage.records import ArchivedArticle
 
 BATCH = 64  # images handed over at once
@@ -97,7 +97,11 @@ class ImageFiles:
     """
 
     def __init__(self, archive: Path, out_dir: Path | str, *, worker: bool | None = None) -> None:
+        """Creates ``out_dir/images`` if need be, without the temporary files of a killed export."""
         self._folder = str(out_dir)
+        images = Path(out_dir, IMAGES_DIR)
+        images.mkdir(parents=True, exist_ok=True)
+        remove_stale_temporaries(images)
         self._pending: list[ImageJob] = []
         self.written = 0
         """Image files written so far (files already there with the right size are not counted)."""

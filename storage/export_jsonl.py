@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from storage.export import archive_block, seed_item
-from storage.export_files import IMAGES_DIR, remove_stale_temporaries
+from storage.export_files import remove_stale_temporaries
 from storage.export_images import ImageFiles
 from storage.records import ArchivedArticle
 
@@ -76,9 +76,8 @@ class JsonlSink:
     def __init__(self, path: Path, archive: Path, *, append: bool = False) -> None:
         self.path = path
         self.figures = {"lines": 0, "images": 0}
-        (path.parent / IMAGES_DIR).mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
         remove_stale_temporaries(path.parent, re.escape(path.name))  # a folder of the user's: only our file's
-        remove_stale_temporaries(path.parent / IMAGES_DIR)
         self._tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         self._file: IO[bytes] = self._tmp.open("wb", buffering=WRITE_BUFFER)
         if append and path.exists():

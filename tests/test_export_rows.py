@@ -130,14 +130,17 @@ def test_image_files_are_written_once_per_content_hash(crawled: Crawled, tmp_pat
 @pytest.mark.parametrize("worker", WHERE)
 def test_an_image_writer_error_reaches_the_export(crawled: Crawled, tmp_path: Path, worker: bool) -> None:
     articles = _articles(crawled) * 200
-    files = ImageFiles(crawled.settings.store_path, tmp_path, worker=worker)  # no images/ folder: writes fail
+    names = {str(image_file_name(i)) for a in articles for i in a.images if image_file_name(i)}
+    for name in names:  # a folder where each file should go: every write fails
+        (tmp_path / name).mkdir(parents=True)
+    files = ImageFiles(crawled.settings.store_path, tmp_path, worker=worker)
     process = files._worker._process if files._worker else None
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(IsADirectoryError):
         for article in articles:
             files.add(article)
         files.close()
     assert process is None or process.poll() is not None  # the worker stopped with the error
-    assert not (tmp_path / "images").exists()
+    assert sorted(p.name for p in (tmp_path / "images").iterdir()) == sorted(n.split("/")[1] for n in names)
 
 
 def test_an_archive_the_worker_cannot_open_is_an_error(crawled: Crawled, tmp_path: Path) -> None:
