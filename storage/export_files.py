@@ -22,6 +22,7 @@ IMAGES_DIR = "images"
 _READ = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
 
+
 def image_file_name(image: ArchivedImage) -> str | None:
     if image.sha256 is None or image.state != "done":
         return None

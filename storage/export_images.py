@@ -271,12 +271,11 @@ def _work(archive: Path, jobs: Connection, reports: Connection) -> None:
     """The image worker process: write each batch's files, report the count after each batch."""
     signal.signal(signal.SIGTERM, _Termination.handle)
     written = 0
-    failed = False
-    conn: sqlite3.Connection | None = None
+    conn: sqlite3.Connection | None = None  # None once anything failed: the rest is only read
     try:
         conn = _blob_reader(archive)
     except Exception as exc:  # any error is the export's to raise
-        failed = _report_error(reports, exc)
+        _report_error(reports, exc)
     while True:
         try:
             batch: list[ImageJob] | None = jobs.recv()
@@ -284,13 +283,16 @@ def _work(archive: Path, jobs: Connection, reports: Connection) -> None:
             return
         if batch is None:
             break
-        if failed or conn is None:
+        if conn is None:
             continue  # read on until the end, so the export's process never waits on a full pipe
         try:
             for job in batch:
                 written += _Termination.write(conn, job)
         except Exception as exc:
-            failed = _report_error(reports, exc)
+            _report_error(reports, exc)
+            with contextlib.suppress(sqlite3.Error):
+                conn.close()
+            conn = None
             continue
         if not _report(reports, ("written", written)):
             return
@@ -309,14 +311,13 @@ def _report(reports: Connection, message: tuple[str, Any]) -> bool:
     return True
 
 
-def _report_error(reports: Connection, exc: Exception) -> bool:
+def _report_error(reports: Connection, exc: Exception) -> None:
     try:
         reports.send(("error", exc))
     except OSError:
         pass  # the export's process is gone
     except Exception:  # an error that does not pickle goes as its text
         _report(reports, ("error", RuntimeError(f"{type(exc).__name__}: {exc}")))
-    return True
 
 
 def worker_main(argv: list[str]) -> None:
